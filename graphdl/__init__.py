@@ -1,0 +1,83 @@
+"""graphdl: a declarative graph compiler for neural networks with a TensorFlow 1 style API.
+
+`import graphdl as tf` ports a TF1 program: placeholders, Variables, `Session.run`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphdl import errors
+from graphdl.dtypes import (
+    DType,
+    as_dtype,
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint32,
+)
+from graphdl.errors import (
+    CheckpointError,
+    DTypeError,
+    ExecutionError,
+    FeedError,
+    GraphError,
+    ShapeError,
+    UninitializedVariableError,
+)
+from graphdl.graph import (
+    Graph,
+    GraphKeys,
+    Node,
+    Operation,
+    add_to_collection,
+    control_dependencies,
+    get_collection,
+    get_default_graph,
+    name_scope,
+    reset_default_graph,
+)
+from graphdl.convert import convert_to_tensor
+from graphdl.shapes import TensorShape
+from graphdl.tensor import Tensor
+from graphdl import ops as _ops  # noqa: F401  (registers every op)
+from graphdl.ops.array import *  # noqa: F403
+from graphdl.ops.math import *  # noqa: F403
+from graphdl.ops.random import *  # noqa: F403
+from graphdl.ops.reduce import *  # noqa: F403
+from graphdl.ops.state import *  # noqa: F403
+from graphdl.variables import *  # noqa: F403
+from graphdl import initializers, layers, losses, nn, train  # noqa: E402
+
+bool = bool_  # noqa: A001  (TF1 spells it tf.bool)
+__version__ = "0.1.0"
+
+
+def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients", stop_gradients: Any = None,
+              unconnected_gradients: str = "none", **kwargs: Any) -> list[Any]:
+    """TF1 `tf.gradients`: symbolic d(sum ys)/d(xs) as new graph nodes under `gradients/`."""
+    from compiler.autodiff import gradients as _gradients
+
+    return _gradients(ys, xs, grad_ys=grad_ys, name=name, stop_gradients=stop_gradients,
+                      unconnected_gradients=unconnected_gradients, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    # Session lives in runtime/, which imports graphdl: import it only when asked for.
+    if name in ("Session", "InteractiveSession", "get_default_session"):
+        import runtime.session
+
+        return getattr(runtime.session, name)
+    if name in ("viz", "datasets", "cli", "test"):
+        import importlib
+
+        return importlib.import_module(f"graphdl.{name}")
+    raise AttributeError(f"module 'graphdl' has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""graphdl.datasets (filled in by its own issue work)."""

@@ -1,0 +1,39 @@
+"""graphdl's own exception classes; each subclasses the matching Python builtin."""
+
+from __future__ import annotations
+
+
+class GraphdlError(Exception):
+    """Base class of every error graphdl raises on purpose."""
+
+
+class ShapeError(GraphdlError, ValueError):
+    """Shapes of an op's inputs do not fit together."""
+
+
+class DTypeError(GraphdlError, TypeError):
+    """Dtypes of an op's inputs do not fit together, or a value cannot be cast."""
+
+
+class FeedError(GraphdlError, ValueError):
+    """A feed is missing, of the wrong shape, or of a dtype that cannot be cast safely."""
+
+
+class UninitializedVariableError(GraphdlError, RuntimeError):
+    """A variable was read before it was initialized in this session."""
+
+
+class GraphError(GraphdlError, ValueError):
+    """The graph is malformed: a cycle, a dangling input, an unknown op, a bad name."""
+
+
+class CheckpointError(GraphdlError, OSError):
+    """A checkpoint or graph file cannot be written or does not match the graph."""
+
+
+class BackendError(GraphdlError, RuntimeError):
+    """A backend (platform, device, op rule) is not available."""
+
+
+class ExecutionError(GraphdlError, RuntimeError):
+    """An op failed while a graph ran (bad index, invalid value); the message names the op and line."""

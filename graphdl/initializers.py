@@ -1,0 +1,1 @@
+"""graphdl.initializers (filled in by its own issue work)."""

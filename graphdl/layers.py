@@ -1,0 +1,1 @@
+"""graphdl.layers (filled in by its own issue work)."""

@@ -1,0 +1,1 @@
+"""graphdl.losses (filled in by its own issue work)."""

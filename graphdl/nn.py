@@ -1,0 +1,1 @@
+"""graphdl.nn (filled in by its own issue work)."""

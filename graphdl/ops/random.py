@@ -1,0 +1,3 @@
+"""Op family: random (filled in by its own issue work)."""
+
+__all__: list[str] = []

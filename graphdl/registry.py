@@ -1,0 +1,166 @@
+"""The op table: every op is one `OpDef` with its four rules (infer, evaluate, gradient, lower).
+
+Drivers in `compiler/` and `runtime/` look rules up here and never switch on op names.
+
+Rule signatures:
+  infer(inputs: list[TensorSpec], attrs) -> list[TensorSpec]           raise ShapeError/DTypeError
+  evaluate(inputs: list[np.ndarray], attrs, ctx: EvalContext) -> array | tuple of arrays
+  gradient(node: Node, grads: list[Tensor]) -> list[Tensor | None]       one entry per input
+  lower(inputs: list[jax.Array], attrs, ctx: LowerContext) -> array | tuple of arrays
+Inputs listed in `ref_inputs` (a variable being assigned) are passed as None to evaluate/lower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from graphdl.dtypes import DType
+from graphdl.errors import GraphError
+from graphdl.shapes import TensorShape
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """Static type of a tensor: its shape (maybe partial) and dtype."""
+
+    shape: TensorShape
+    dtype: DType
+
+
+@dataclass
+class Sample:
+    """Sample inputs for the registry-wide test of one op.
+
+    `inputs` become placeholders (or constants where `const_inputs` says so); `attrs` are passed
+    to the op as they are; `grad_inputs` are the inputs checked by finite differences (default:
+    every floating input).
+    """
+
+    inputs: list[np.ndarray]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    grad_inputs: Sequence[int] | None = None
+    const_inputs: Sequence[int] = ()
+    note: str = ""
+
+
+class EvalContext(Protocol):
+    """What evaluate rules may ask of the interpreter (variables, randomness, the node)."""
+
+    node: Any
+
+    def read_variable(self, name: str) -> np.ndarray: ...
+
+    def write_variable(self, name: str, value: np.ndarray) -> None: ...
+
+    @property
+    def step(self) -> int: ...
+
+
+class LowerContext(Protocol):
+    """What lower rules may ask of the JAX lowering (platform, variables, randomness)."""
+
+    node: Any
+    platform: str
+
+    def read_variable(self, name: str) -> Any: ...
+
+    def write_variable(self, name: str, value: Any) -> None: ...
+
+    @property
+    def step(self) -> Any: ...
+
+
+InferRule = Callable[[list[TensorSpec], Mapping[str, Any]], list[TensorSpec]]
+EvalRule = Callable[..., Any]
+GradRule = Callable[..., list[Any]]
+LowerRule = Callable[..., Any]
+SampleFn = Callable[[np.random.Generator], list[Sample]]
+
+KINDS = ("op", "placeholder", "variable", "constant", "update", "random", "control")
+
+
+@dataclass
+class OpDef:
+    """One op of the table, with its four rules and the facts passes need about it."""
+
+    name: str
+    api_name: str
+    infer: InferRule
+    evaluate: EvalRule
+    lower: LowerRule
+    gradient: GradRule | None = None
+    differentiable: bool = True
+    kind: str = "op"
+    stateful: bool = False
+    ref_inputs: tuple[int, ...] = ()
+    samples: SampleFn | None = None
+    doc: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise GraphError(f"op {self.name}: unknown kind {self.kind!r}")
+        if self.differentiable and self.gradient is None:
+            raise GraphError(
+                f"op {self.name} has no gradient rule; give one or declare it differentiable=False"
+            )
+        for rule in ("infer", "evaluate", "lower"):
+            if not callable(getattr(self, rule)):
+                raise GraphError(f"op {self.name} is missing its {rule} rule")
+
+
+_REGISTRY: dict[str, OpDef] = {}
+
+
+def register(
+    name: str,
+    *,
+    api_name: str,
+    infer: InferRule,
+    evaluate: EvalRule,
+    lower: LowerRule,
+    gradient: GradRule | None = None,
+    differentiable: bool = True,
+    kind: str = "op",
+    stateful: bool = False,
+    ref_inputs: tuple[int, ...] = (),
+    samples: SampleFn | None = None,
+    doc: str = "",
+) -> OpDef:
+    """Add an op to the table; refuses duplicates and ops missing a rule."""
+    if name in _REGISTRY:
+        raise GraphError(f"op {name} is registered twice")
+    op = OpDef(
+        name=name,
+        api_name=api_name,
+        infer=infer,
+        evaluate=evaluate,
+        lower=lower,
+        gradient=gradient,
+        differentiable=differentiable,
+        kind=kind,
+        stateful=stateful or kind in ("variable", "update", "random", "placeholder"),
+        ref_inputs=ref_inputs,
+        samples=samples,
+        doc=doc,
+    )
+    _REGISTRY[name] = op
+    return op
+
+
+def get_op_def(name: str) -> OpDef:
+    """The OpDef for an op type, or a GraphError naming the unknown op."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise GraphError(f"unknown op type {name!r}: no such op is registered") from None
+
+
+def all_op_defs() -> list[OpDef]:
+    """Every registered op, sorted by name (importing graphdl registers them all)."""
+    import graphdl.ops  # noqa: F401  (registers the families)
+
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]

@@ -1,0 +1,1 @@
+"""graphdl.train (filled in by its own issue work)."""

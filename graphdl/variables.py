@@ -1,0 +1,188 @@
+"""TF1 Variables: a VariableV2 node plus its initializer, usable wherever a tensor is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from graphdl.convert import convert_to_tensor
+from graphdl.dtypes import as_dtype
+from graphdl.errors import GraphError
+from graphdl.graph import GraphKeys, Node, get_default_graph
+from graphdl.ops.state import assign, assign_add, assign_sub, group
+from graphdl.shapes import TensorShape
+from graphdl.tensor import Tensor
+
+__all__ = [
+    "Variable",
+    "global_variables",
+    "trainable_variables",
+    "local_variables",
+    "global_variables_initializer",
+    "variables_initializer",
+    "initialize_all_variables",
+    "is_variable_initialized",
+]
+
+
+class Variable:
+    """TF1 `tf.Variable(initial_value, trainable=True, name=None, dtype=None)`."""
+
+    def __init__(
+        self,
+        initial_value: Any = None,
+        trainable: bool = True,
+        collections: Sequence[str] | None = None,
+        validate_shape: bool = True,
+        name: str | None = None,
+        dtype: Any = None,
+        expected_shape: Any = None,
+        _scope: str | None = None,
+    ) -> None:
+        if initial_value is None:
+            raise GraphError("Variable: initial_value must be given")
+        graph = get_default_graph()
+        with graph.name_scope(_scope if _scope is not None else (name or "Variable")) as scope:
+            var_name = scope[:-1]
+            with graph.name_scope("Initializer" if _scope is not None else "initial_value"):
+                init = initial_value() if callable(initial_value) else initial_value
+                if dtype is not None and not isinstance(init, Tensor) and not hasattr(init, "_as_tensor"):
+                    init_t = convert_to_tensor(init, dtype=dtype)
+                else:
+                    init_t = convert_to_tensor(init)
+                    if dtype is not None and init_t.dtype != as_dtype(dtype):
+                        from graphdl.ops.math import cast
+
+                        init_t = cast(init_t, dtype)
+            shape = init_t.shape if validate_shape else TensorShape(None)
+            self._node = graph.create_op(
+                "VariableV2", [], {"shape": shape, "dtype": init_t.dtype}, name=scope
+            )
+            self._initializer = assign(self, init_t, name="Assign").op
+        self._initial_value = init_t
+        self.trainable = trainable
+        if collections is None:
+            collections = [GraphKeys.GLOBAL_VARIABLES]
+        collections = list(collections)
+        if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
+            collections.append(GraphKeys.TRAINABLE_VARIABLES)
+        for c in collections:
+            graph.add_to_collection(c, self)
+
+    # identity
+    @property
+    def op(self) -> Node:
+        return self._node
+
+    @property
+    def name(self) -> str:
+        return self._node.outputs[0].name
+
+    @property
+    def dtype(self) -> Any:
+        return self._node.outputs[0].dtype
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._node.outputs[0].shape
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    @property
+    def graph(self) -> Any:
+        return self._node.graph
+
+    @property
+    def initializer(self) -> Node:
+        return self._initializer
+
+    @property
+    def initial_value(self) -> Tensor:
+        return self._initial_value
+
+    def value(self) -> Tensor:
+        return self._node.outputs[0]
+
+    def read_value(self) -> Tensor:
+        return self._node.outputs[0]
+
+    def _as_tensor(self) -> Tensor:
+        return self._node.outputs[0]
+
+    def _as_graph_element(self) -> Tensor:
+        return self._node.outputs[0]
+
+    # updates
+    def assign(self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Tensor:
+        return assign(self, value, name=name)
+
+    def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Tensor:
+        return assign_add(self, delta, name=name)
+
+    def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Tensor:
+        return assign_sub(self, delta, name=name)
+
+    def eval(self, session: Any = None) -> Any:
+        return self.value().eval(session=session)
+
+    def load(self, value: Any, session: Any = None) -> None:
+        """Set the variable's value in a session without adding ops to the graph."""
+        from runtime.session import get_default_session
+
+        (session or get_default_session()).load_variable(self, value)
+
+    def __repr__(self) -> str:
+        return f"<graphdl.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
+def _delegate(op_name: str) -> Callable[..., Any]:
+    def method(self: Variable, *args: Any) -> Any:
+        return getattr(self._as_tensor(), op_name)(*args)
+
+    method.__name__ = op_name
+    return method
+
+
+for _m in (
+    "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ __floordiv__ "
+    "__rfloordiv__ __mod__ __rmod__ __pow__ __rpow__ __matmul__ __rmatmul__ __neg__ __abs__ "
+    "__lt__ __le__ __gt__ __ge__ __getitem__ __and__ __or__ __invert__"
+).split():
+    setattr(Variable, _m, _delegate(_m))
+Variable.__array_priority__ = 100  # type: ignore[attr-defined]
+
+
+def global_variables(scope: str | None = None) -> list[Variable]:
+    return get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
+
+
+def trainable_variables(scope: str | None = None) -> list[Variable]:
+    return get_default_graph().get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
+
+
+def local_variables(scope: str | None = None) -> list[Variable]:
+    return get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES, scope)
+
+
+def variables_initializer(var_list: Sequence[Variable], name: str = "init") -> Node:
+    """An op that runs the initializers of `var_list`."""
+    return group(*[v.initializer for v in var_list], name=name)
+
+
+def global_variables_initializer() -> Node:
+    """An op that initializes every global variable of the default graph."""
+    return variables_initializer(global_variables() + local_variables(), name="init")
+
+
+initialize_all_variables = global_variables_initializer
+
+
+def is_variable_initialized(variable: Variable) -> Any:
+    raise GraphError("is_variable_initialized is not supported; use Session.is_initialized(variable)")

@@ -1,0 +1,57 @@
+"""Fetch structures: flatten any nesting of lists, tuples, dicts and namedtuples, and rebuild it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from graphdl.errors import GraphError
+from graphdl.graph import Graph, Node
+from graphdl.tensor import Tensor
+
+Element = Tensor | Node
+Rebuild = Callable[[list[Any]], Any]
+
+
+def flatten_fetches(graph: Graph, fetches: Any) -> tuple[list[Element], Rebuild]:
+    """The flat list of graph elements in `fetches` and a function that rebuilds the structure."""
+    flat: list[Element] = []
+
+    def walk(f: Any) -> Callable[[list[Any]], Any]:
+        if isinstance(f, Tensor | Node | str) or hasattr(f, "_as_graph_element"):
+            try:
+                el = graph.as_graph_element(f)
+            except GraphError as exc:
+                raise GraphError(f"cannot fetch {f!r}: {exc}") from None
+            i = len(flat)
+            flat.append(el)
+            return lambda vals: vals[i]
+        if isinstance(f, Mapping):
+            keys = list(f.keys())
+            subs = [walk(f[k]) for k in keys]
+            cls = type(f)
+            return lambda vals: _make_mapping(cls, zip(keys, (s(vals) for s in subs), strict=True))
+        if isinstance(f, tuple) and hasattr(f, "_fields"):
+            subs = [walk(x) for x in f]
+            cls = type(f)
+            return lambda vals: cls(*(s(vals) for s in subs))
+        if isinstance(f, list | tuple):
+            subs = [walk(x) for x in f]
+            cls = type(f)
+            return lambda vals: cls(s(vals) for s in subs)
+        if f is None:
+            raise GraphError("cannot fetch None")
+        raise GraphError(
+            f"cannot fetch {f!r} of type {type(f).__name__}: fetch tensors, operations, their names, "
+            "or lists, tuples, dicts and namedtuples of them"
+        )
+
+    rebuild = walk(fetches)
+    return flat, rebuild
+
+
+def _make_mapping(cls: type, items: Any) -> Any:
+    try:
+        return cls(items)
+    except TypeError:
+        return dict(items)
