@@ -1,1 +1,5 @@
-"""graphdl.datasets (filled in by its own issue work)."""
+"""Datasets the course uses; MNIST is read from IDX files (see graphdl.datasets.mnist)."""
+
+from graphdl.datasets import mnist
+
+__all__ = ["mnist"]
