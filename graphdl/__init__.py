@@ -50,10 +50,13 @@ from graphdl.shapes import TensorShape
 from graphdl.tensor import Tensor
 from graphdl import ops as _ops  # noqa: F401  (registers every op)
 from graphdl.ops.array import *  # noqa: F403
+from graphdl.ops.linalg import *  # noqa: F403
+from graphdl.ops.logic import *  # noqa: F403
 from graphdl.ops.math import *  # noqa: F403
 from graphdl.ops.random import *  # noqa: F403
 from graphdl.ops.reduce import *  # noqa: F403
 from graphdl.ops.state import *  # noqa: F403
+from graphdl.ops.unary import *  # noqa: F403
 from graphdl.variables import *  # noqa: F403
 from graphdl import initializers, layers, losses, nn, train  # noqa: E402
 

@@ -94,52 +94,52 @@ class Tensor:
 
     # arithmetic
     def __add__(self, o: Any) -> Tensor:
-        return _math().add(self, o)
+        return _math().add(self, o, name="add")
 
     def __radd__(self, o: Any) -> Tensor:
-        return _math().add(o, self)
+        return _math().add(o, self, name="add")
 
     def __sub__(self, o: Any) -> Tensor:
-        return _math().subtract(self, o)
+        return _math().subtract(self, o, name="sub")
 
     def __rsub__(self, o: Any) -> Tensor:
-        return _math().subtract(o, self)
+        return _math().subtract(o, self, name="sub")
 
     def __mul__(self, o: Any) -> Tensor:
-        return _math().multiply(self, o)
+        return _math().multiply(self, o, name="mul")
 
     def __rmul__(self, o: Any) -> Tensor:
-        return _math().multiply(o, self)
+        return _math().multiply(o, self, name="mul")
 
     def __truediv__(self, o: Any) -> Tensor:
-        return _math().truediv(self, o)
+        return _math().truediv(self, o, name="truediv")
 
     def __rtruediv__(self, o: Any) -> Tensor:
-        return _math().truediv(o, self)
+        return _math().truediv(o, self, name="truediv")
 
     def __floordiv__(self, o: Any) -> Tensor:
-        return _math().floordiv(self, o)
+        return _math().floordiv(self, o, name="floordiv")
 
     def __rfloordiv__(self, o: Any) -> Tensor:
-        return _math().floordiv(o, self)
+        return _math().floordiv(o, self, name="floordiv")
 
     def __mod__(self, o: Any) -> Tensor:
-        return _math().mod(self, o)
+        return _math().mod(self, o, name="mod")
 
     def __rmod__(self, o: Any) -> Tensor:
-        return _math().mod(o, self)
+        return _math().mod(o, self, name="mod")
 
     def __pow__(self, o: Any) -> Tensor:
-        return _math().pow(self, o)
+        return _math().pow(self, o, name="pow")
 
     def __rpow__(self, o: Any) -> Tensor:
-        return _math().pow(o, self)
+        return _math().pow(o, self, name="pow")
 
     def __matmul__(self, o: Any) -> Tensor:
-        return _math().matmul(self, o)
+        return _math().matmul(self, o, name="matmul")
 
     def __rmatmul__(self, o: Any) -> Tensor:
-        return _math().matmul(o, self)
+        return _math().matmul(o, self, name="matmul")
 
     def __neg__(self) -> Tensor:
         return _math().negative(self)

@@ -3,6 +3,9 @@
 from graphdl.ops import (  # noqa: F401
     array,
     conv,
+    grad_util,
+    linalg,
+    logic,
     math,
     nn,
     nn_extra,
@@ -10,4 +13,5 @@ from graphdl.ops import (  # noqa: F401
     reduce,
     state,
     train_ops,
+    unary,
 )
