@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from compiler.explain import explain
 from compiler.ir import Plan, Step
 from compiler.plan import build_plan
 from compiler.validate import validate
@@ -11,7 +12,7 @@ from graphdl.graph import Graph, Node
 from graphdl.registry import TensorSpec
 from graphdl.tensor import Tensor
 
-__all__ = ["Plan", "Step", "plan", "validate"]
+__all__ = ["Plan", "Step", "explain", "plan", "validate"]
 
 
 def plan(
