@@ -15,7 +15,7 @@ from graphdl.graph import Node
 class EvalContext:
     """Per-step view of the run state given to evaluate rules (variables at run start, pending writes)."""
 
-    __slots__ = ("node", "variables", "writes", "step")
+    __slots__ = ("node", "step", "variables", "writes")
 
     def __init__(self, variables: Mapping[str, np.ndarray], step: int) -> None:
         self.node: Node | None = None
@@ -45,24 +45,33 @@ def run_plan(
     for name, slot in plan.feed_slots.items():
         env[slot] = feeds[name]
     ctx = EvalContext(variables, step)
-    for st in plan.steps:
-        ctx.node = st.node
-        args = [None if i is None else env[i] for i in st.inputs]
-        try:
-            with np.errstate(all="ignore"):
-                result = st.op_def.evaluate(args, st.attrs, ctx)
-        except GraphdlError:
-            raise
-        except Exception as exc:  # an op failed on these values: say which op and where
-            raise ExecutionError(f"{st.describe()}: {type(exc).__name__}: {exc}") from exc
-        if not isinstance(result, tuple | list):
-            result = (result,)
-        for slot, value, s in zip(st.outputs, result, st.specs, strict=True):
-            arr = np.asarray(value)
-            if arr.dtype != s.dtype.np:
-                arr = arr.astype(s.dtype.np)
-            env[slot] = arr
-    fetched = [None if s is None else env[s] for s in plan.fetch_slots]
+    ndarray = np.ndarray
+    with np.errstate(all="ignore"):
+        for st in plan.steps:
+            ctx.node = st.node
+            try:
+                result = st.op_def.evaluate([None if i is None else env[i] for i in st.inputs], st.attrs, ctx)
+            except GraphdlError:
+                raise
+            except Exception as exc:  # an op failed on these values: say which op and where
+                raise ExecutionError(f"{st.describe()}: {type(exc).__name__}: {exc}") from exc
+            if result.__class__ is not tuple and result.__class__ is not list:
+                # the common case, one output: skip conversions when the rule already got it right
+                dt = st.specs[0].dtype.np
+                if result.__class__ is not ndarray or result.dtype != dt:
+                    result = np.asarray(result)
+                    if result.dtype != dt:
+                        result = result.astype(dt)
+                env[st.outputs[0]] = result
+                continue
+            for slot, value, s in zip(st.outputs, result, st.specs, strict=True):
+                arr = np.asarray(value)
+                if arr.dtype != s.dtype.np:
+                    arr = arr.astype(s.dtype.np)
+                env[slot] = arr
+    fed = plan.feed_slots.values()
+    # a fetch that is a feed (possibly after simplification) must not alias the caller's array
+    fetched = [None if s is None else (env[s].copy() if s in fed else env[s]) for s in plan.fetch_slots]
     return fetched, ctx.writes
 
 

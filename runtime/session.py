@@ -59,6 +59,45 @@ def _describe_fed(t: Tensor) -> str:
     return f"{t.op.describe()} ('{t.name}', dtype {t.dtype.name}, shape {t.shape})"
 
 
+class _Entry:
+    """A fetch structure and feed keys seen before: the flat fetches, how to rebuild, fed tensors."""
+
+    __slots__ = ("bare", "dtypes", "flat", "names", "programs", "rebuild", "tensors")
+
+    def __init__(
+        self, flat: list[Any], rebuild: Any, tensors: list[Tensor], names: list[str], bare: bool
+    ) -> None:
+        self.flat = flat
+        self.rebuild = rebuild
+        self.bare = bare
+        self.tensors = tensors
+        self.names = names
+        self.dtypes = [t.dtype.np for t in tensors]
+        self.programs: dict[tuple[Any, ...], _Program] = {}
+
+
+class _Program:
+    """A prepared plan for one feed-shape signature of an _Entry."""
+
+    __slots__ = ("execute", "plan", "runner")
+
+    def __init__(self, plan: Any, execute: Any, runner: Any) -> None:
+        self.plan = plan
+        self.execute = execute
+        self.runner = runner
+
+
+def _writeable(arr: Any) -> Any:
+    return arr if not isinstance(arr, np.ndarray) or arr.flags.writeable else arr.copy()
+
+
+def _block(values: Any) -> None:
+    """Wait for a dispatched computation (TF1's run is synchronous; feeds may be reused after it)."""
+    from graphdl._jax import jax
+
+    jax.block_until_ready(values)
+
+
 class Session:
     """Runs graphs; holds variable values per session, as TF1 does.
 
@@ -80,6 +119,7 @@ class Session:
         self._backend = make_backend(self.backend_name, device)
         self._vars: dict[str, Any] = {}
         self._cache: dict[Any, Any] = {}
+        self._fast: dict[Any, _Entry] = {}
         self._step = 0
         self._closed = False
         self._optimize = optimize
@@ -99,42 +139,195 @@ class Session:
         return ""
 
     # --- running ------------------------------------------------------------
-    def run(self, fetches: Any, feed_dict: Mapping[Any, Any] | None = None, options: Any = None, run_metadata: Any = None) -> Any:
+    def run(
+        self,
+        fetches: Any,
+        feed_dict: Mapping[Any, Any] | None = None,
+        options: Any = None,
+        run_metadata: Any = None,
+    ) -> Any:
         """Evaluate `fetches` (any nesting of tensors, ops and names) with `feed_dict` fed."""
+        # Fast path: hashable fetches and feed keys seen before, feeds of the expected dtype and
+        # of shapes already checked: one dict lookup, then the prepared program.
+        cls = fetches.__class__
+        try:
+            if feed_dict:
+                entry = self._fast[(tuple(fetches) if cls is list else fetches, cls, *feed_dict)]
+            else:
+                entry = self._fast[(tuple(fetches) if cls is list else fetches, cls)]
+        except (KeyError, TypeError):
+            entry = self._entry_slow(fetches, feed_dict)
+        if feed_dict:
+            tensors = entry.tensors
+            if len(tensors) == 1:
+                for v in feed_dict.values():
+                    if v.__class__ is not np.ndarray or v.dtype is not entry.dtypes[0]:
+                        v = convert_feed(tensors[0], v)
+                    prog = entry.programs.get((v.shape,))
+                    if prog is None:
+                        prog = self._new_program(entry, [convert_feed(tensors[0], v)])
+                    return prog.runner((v,))
+            arrays = []
+            shapes = []
+            for t, dt, v in zip(entry.tensors, entry.dtypes, feed_dict.values(), strict=True):
+                if v.__class__ is not np.ndarray or v.dtype is not dt:
+                    v = convert_feed(t, v)
+                arrays.append(v)
+                shapes.append(v.shape)
+            prog = entry.programs.get(tuple(shapes))
+            if prog is None:
+                prog = self._new_program(
+                    entry, [convert_feed(t, a) for t, a in zip(entry.tensors, arrays, strict=True)]
+                )
+            return prog.runner(arrays)
+        prog = entry.programs.get(())
+        if prog is None:
+            prog = self._new_program(entry, [])
+        return prog.runner(())
+
+    def _entry_slow(self, fetches: Any, feed_dict: Mapping[Any, Any] | None) -> _Entry:
+        """The entry for fetches not found by the fast lookup: a dict of fetches (keyed by its
+        items), or a new structure (flattened, feed keys checked, then cached when hashable)."""
         if self._closed:
             raise GraphError("attempted to use a closed Session")
+        cls = fetches.__class__
+        key: Any = None
+        if isinstance(fetches, Mapping):
+            key = (("__mapping__", tuple(fetches.items())), cls, *(feed_dict or ()))
+            try:
+                entry = self._fast.get(key)
+            except TypeError:
+                entry, key = None, None
+            if entry is not None:
+                return entry
+        else:
+            key = (tuple(fetches) if cls is list else fetches, cls, *(feed_dict or ()))
+        entry = self._make_entry(fetches, feed_dict)
+        if key is not None:
+            try:
+                self._fast[key] = entry
+            except TypeError:
+                pass  # unhashable fetches: flattened on every run (the compiled program is still cached)
+        return entry
+
+    def _make_entry(self, fetches: Any, feed_dict: Mapping[Any, Any] | None) -> _Entry:
         flat, rebuild = flatten_fetches(self._graph, fetches)
-        feeds, sig = self._convert_feeds(feed_dict)
-        key = (tuple(map(id, flat)), sig)
-        entry = self._cache.get(key)
-        if entry is None:
-            entry = self._prepare(flat, feeds)
-            self._cache[key] = entry
-        plan, execute = entry
-        with self._lock:
-            missing = [n for n in plan.var_reads if n not in self._vars]
-            if missing:
-                node = self._graph.get_operation_by_name(missing[0])
-                raise UninitializedVariableError(
-                    f"attempting to use uninitialized variable '{missing[0]}' (created at "
-                    f"{node.describe().split('(')[-1].rstrip(')')}); run graphdl.global_variables_initializer() first"
-                    + (f"; also uninitialized: {', '.join(missing[1:])}" if len(missing) > 1 else "")
-                )
-            values, writes = execute(self._vars, {k: v for k, v in feeds.items()}, self._step)
-            if writes:
-                self._vars.update(self._backend_store(writes))
-            self._step += 1
-        return rebuild([self._to_numpy(v) for v in values])
+        tensors: list[Tensor] = []
+        for k in feed_dict or ():
+            t = k if isinstance(k, Tensor) else self._graph.as_graph_element(k)
+            if not isinstance(t, Tensor):
+                raise FeedError(f"cannot feed {k!r}: only tensors can be fed")
+            if t.graph is not self._graph:
+                raise FeedError(f"cannot feed '{t.name}': it is not an element of this session's graph")
+            if t.op.kind == "variable":
+                raise FeedError(f"cannot feed variable '{t.op.name}'; use Variable.load(value, session)")
+            tensors.append(t)
+        names = [t.name for t in tensors]
+        if len(set(names)) != len(names):
+            dup = next(n for n in names if names.count(n) > 1)
+            raise FeedError(f"tensor '{dup}' is fed more than once in feed_dict")
+        bare = len(flat) == 1 and rebuild([0]) == 0 and not isinstance(fetches, list | tuple | Mapping)
+        return _Entry(flat, rebuild, tensors, names, bare)
+
+    def _new_program(self, entry: _Entry, arrays: list[np.ndarray]) -> _Program:
+        """Plan and prepare the run for these (checked) feeds; cached per feed shapes."""
+        feeds = dict(zip(entry.names, arrays, strict=True))
+        sig = (tuple(map(id, entry.flat)), tuple(sorted((n, a.shape) for n, a in feeds.items())))
+        cached = self._cache.get(sig)
+        if cached is None:
+            cached = self._prepare(entry.flat, feeds)
+            self._cache[sig] = cached
+        plan, execute = cached
+        prog = _Program(plan, execute, self._make_runner(entry, plan, execute))
+        entry.programs[tuple(a.shape for a in arrays)] = prog
+        return prog
+
+    def _make_runner(self, entry: _Entry, plan: Any, execute: Any) -> Any:
+        """The per-program closure the fast path calls with the feed arrays (in feed_dict order).
+
+        It checks variables are initialized, runs, applies all writes together at the end, bumps the
+        step and returns the fetch structure of NumPy arrays. Nothing changes when the run fails.
+        """
+        lock = self._lock
+        variables = self._vars
+        reads = frozenset(plan.var_reads)
+        rebuild = entry.rebuild
+        bare = entry.bare
+        names = entry.names
+        call_flat: Any = getattr(execute, "call_flat", None)
+        compiled = call_flat is not None
+        if compiled:
+            index = {n: i for i, n in enumerate(names)}
+            perm = [index[n] for n in execute.feed_names]
+            identity = perm == list(range(len(names)))
+        to_numpy = self._backend.to_numpy
+        store = self._backend_store
+        session = self
+        pure = getattr(execute, "pure_fn", None)
+        if (
+            pure is not None and bare and identity and plan.fetch_slots[0] is not None
+        ):  # stateless, one fetch: the leanest path
+
+            def pure_runner(arrays: Any) -> Any:
+                session._step += 1
+                return to_numpy(pure(tuple(arrays))[0])
+
+            return pure_runner
+
+        def runner(arrays: Any) -> Any:
+            with lock:
+                if session._closed:
+                    raise GraphError("attempted to use a closed Session")
+                if reads and not variables.keys() >= reads:
+                    session._raise_uninitialized(plan)
+                step = session._step
+                if compiled:
+                    values, writes = call_flat(
+                        variables, arrays if identity else [arrays[i] for i in perm], step
+                    )
+                    if writes:
+                        variables.update(writes)
+                else:
+                    values, writes = execute(variables, dict(zip(names, arrays, strict=True)), step)
+                    if writes:
+                        variables.update(store(writes))
+                session._step = step + 1
+            if bare:
+                v = values[0]
+                if v is None:
+                    if compiled and writes:
+                        _block(writes)
+                    return None
+                return _writeable(to_numpy(v))
+            out = [None if v is None else _writeable(to_numpy(v)) for v in values]
+            if compiled and writes and all(v is None for v in values):
+                _block(writes)
+            return rebuild(out)
+
+        return runner
+
+    def _raise_uninitialized(self, plan: Any) -> None:
+        missing = [n for n in plan.var_reads if n not in self._vars]
+        node = self._graph.get_operation_by_name(missing[0])
+        raise UninitializedVariableError(
+            f"attempting to use uninitialized variable '{missing[0]}' (created at "
+            f"{node.describe().split('(')[-1].rstrip(')')}); run graphdl.global_variables_initializer() first"
+            + (f"; also uninitialized: {', '.join(missing[1:])}" if len(missing) > 1 else "")
+        )
 
     def _prepare(self, flat: list[Any], feeds: Mapping[str, np.ndarray]) -> Any:
         feed_specs = {
-            self._graph.get_tensor_by_name(name): TensorSpec(TensorShape(arr.shape), self._graph.get_tensor_by_name(name).dtype)
+            self._graph.get_tensor_by_name(name): TensorSpec(
+                TensorShape(arr.shape), self._graph.get_tensor_by_name(name).dtype
+            )
             for name, arr in feeds.items()
         }
         plan = compiler.plan(self._graph, flat, feed_specs, optimize=self._optimize)
         return plan, self._backend.prepare(plan)
 
-    def _convert_feeds(self, feed_dict: Mapping[Any, Any] | None) -> tuple[dict[str, np.ndarray], tuple[Any, ...]]:
+    def _convert_feeds(
+        self, feed_dict: Mapping[Any, Any] | None
+    ) -> tuple[dict[str, np.ndarray], tuple[Any, ...]]:
         if not feed_dict:
             return {}, ()
         feeds: dict[str, np.ndarray] = {}
@@ -167,6 +360,22 @@ class Session:
             out[k] = v
         return out
 
+    # --- inspection -----------------------------------------------------------
+    def lowered_text(
+        self, fetches: Any, feed_dict: Mapping[Any, Any] | None = None, stage: str = "stablehlo"
+    ) -> str:
+        """The compiled program of `run(fetches, feed_dict)` as text: 'stablehlo', 'hlo' (optimized)
+        or 'hlo_unoptimized'. Nothing runs."""
+        from runtime.inspect import compiled_text
+
+        return compiled_text(self, fetches, feed_dict, stage=stage)
+
+    def cost_analysis(self, fetches: Any, feed_dict: Mapping[Any, Any] | None = None) -> dict[str, float]:
+        """XLA's cost estimate ('flops', 'bytes accessed', ...) of `run(fetches, feed_dict)`."""
+        from runtime.inspect import cost_analysis
+
+        return cost_analysis(self, fetches, feed_dict)
+
     # --- variables -------------------------------------------------------------
     def load_variable(self, variable: Any, value: Any) -> None:
         """Set a variable's value in this session (checked against its shape and dtype)."""
@@ -187,6 +396,7 @@ class Session:
         self._closed = True
         self._vars.clear()
         self._cache.clear()
+        self._fast.clear()
 
     def as_default(self) -> Any:
         return _DefaultSession(self)

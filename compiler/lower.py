@@ -1,0 +1,116 @@
+"""Lowering: a Plan becomes one pure JAX function, which `runtime.xla` compiles with `jax.jit`.
+
+The function walks `plan.steps` and calls each op's `lower` rule; it never looks at op names.
+Variables are read at their start-of-run value; writes are collected and returned, never applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from compiler.ir import Plan
+from graphdl._jax import jnp
+from graphdl.errors import ExecutionError, GraphdlError, UninitializedVariableError
+from graphdl.graph import Node
+
+LoweredFn = Callable[[Mapping[str, Any], Mapping[str, Any], Any], tuple[list[Any], dict[str, Any]]]
+
+PLATFORMS = ("cpu", "gpu", "tpu")
+
+
+class LowerContext:
+    """What a `lower` rule may ask: the node, the platform, variables, pending writes and the step."""
+
+    __slots__ = ("node", "platform", "step", "variables", "writes")
+
+    def __init__(self, platform: str, variables: Mapping[str, Any], step: Any) -> None:
+        self.node: Node | None = None
+        self.platform = platform
+        self.variables = variables
+        self.writes: dict[str, Any] = {}
+        self.step = step
+
+    def read_variable(self, name: str) -> Any:
+        """The variable's value at the start of the run (a traced array)."""
+        try:
+            return self.variables[name]
+        except KeyError:
+            where = self.node.describe() if self.node is not None else name
+            raise UninitializedVariableError(
+                f"{where}: attempting to use uninitialized variable '{name}'; "
+                "run graphdl.global_variables_initializer() (or the variable's initializer) first"
+            ) from None
+
+    def write_variable(self, name: str, value: Any) -> None:
+        """Record a write; it is returned by the lowered function and applied by the Session."""
+        self.writes[name] = value
+
+
+def _check_result(step: Any, slot_results: Sequence[Any]) -> list[Any]:
+    """Cast each output to its inferred dtype; refuse a shape that contradicts the inferred one."""
+    out = []
+    for value, s in zip(slot_results, step.specs, strict=True):
+        arr = jnp.asarray(value)
+        if arr.dtype != s.dtype.np:
+            arr = arr.astype(s.dtype.np)
+        dims = s.shape.dims
+        if dims is not None and (
+            len(dims) != arr.ndim
+            or any(d is not None and d != a for d, a in zip(dims, arr.shape, strict=True))
+        ):
+            raise ExecutionError(
+                f"{step.describe()}: its lowering produced shape {list(arr.shape)}, "
+                f"but its shape was inferred as {s.shape}"
+            )
+        out.append(arr)
+    return out
+
+
+def lower(plan: Plan, platform: str = "cpu") -> LoweredFn:
+    """The plan as a pure function `(variables, feeds, step) -> (fetches, writes)`.
+
+    `variables` maps names to start-of-run values (those in `plan.var_reads`), `feeds` maps fed
+    tensor names to values, `step` is the run counter (a traced integer scalar, so a new run does
+    not retrace). `fetches` is a list in `plan.fetch_slots` order (None for fetched ops); `writes`
+    maps each variable assigned in the run to its new value.
+    """
+    if platform not in PLATFORMS:
+        raise ValueError(f"unknown platform {platform!r}; choose one of {', '.join(PLATFORMS)}")
+    steps = list(plan.steps)
+    feed_slots = dict(plan.feed_slots)
+    fetch_slots = list(plan.fetch_slots)
+    num_slots = plan.num_slots
+
+    def fn(
+        variables: Mapping[str, Any], feeds: Mapping[str, Any], step: Any
+    ) -> tuple[list[Any], dict[str, Any]]:
+        env: list[Any] = [None] * num_slots
+        for name, slot in feed_slots.items():
+            env[slot] = jnp.asarray(feeds[name])
+        ctx = LowerContext(platform, variables, step)
+        for st in steps:
+            ctx.node = st.node
+            args = [None if i is None else env[i] for i in st.inputs]
+            try:
+                result = st.op_def.lower(args, st.attrs, ctx)
+            except GraphdlError:
+                raise
+            except Exception as exc:  # a lowering rule failed: say which op and where
+                raise ExecutionError(
+                    f"{st.describe()}: lowering to XLA failed: {type(exc).__name__}: {exc}"
+                ) from exc
+            if not isinstance(result, tuple | list):
+                result = (result,)
+            if len(result) != len(st.outputs):
+                raise ExecutionError(
+                    f"{st.describe()}: its lowering returned {len(result)} values for {len(st.outputs)} outputs"
+                )
+            for slot, arr in zip(st.outputs, _check_result(st, result), strict=True):
+                env[slot] = arr
+        fetched = [None if s is None else env[s] for s in fetch_slots]
+        return fetched, ctx.writes
+
+    fn.__name__ = "graphdl_plan"
+    fn.__qualname__ = "graphdl_plan"
+    return fn

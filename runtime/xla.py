@@ -1,0 +1,308 @@
+"""The XLA backend: a Plan lowered to one JAX function, compiled with `jax.jit`, run on a device.
+
+Variables stay device arrays between runs. The buffers of variables a plan both reads and writes
+are donated to the computation, so XLA updates them in place; the Session replaces them with the
+returned writes. Fetched values are returned as device arrays and turned into NumPy copies by the
+Session before the next run can donate anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from compiler.ir import Plan
+from compiler.lower import lower
+from graphdl._jax import jax
+from graphdl.errors import BackendError, ExecutionError, UninitializedVariableError
+from graphdl.registry import TensorSpec
+
+_ALIASES = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "rocm": "gpu", "tpu": "tpu"}
+
+
+def resolve_device(device: str | None) -> Any:
+    """The jax Device for 'cpu' | 'gpu' | 'tpu' (optionally 'gpu:1'); None means JAX's default.
+
+    Raises BackendError when JAX has no such platform (or no such device index) here.
+    """
+    if device is None:
+        return jax.devices()[0]
+    if not isinstance(device, str):
+        if hasattr(device, "platform") and hasattr(device, "id"):
+            return device  # already a jax Device
+        raise BackendError(f"device must be 'cpu', 'gpu' or 'tpu', got {device!r}")
+    kind, _, index = device.strip().lower().removeprefix("/device:").partition(":")
+    platform = _ALIASES.get(kind)
+    if platform is None:
+        raise BackendError(f"unknown device {device!r}: choose 'cpu', 'gpu' or 'tpu'")
+    try:
+        devices = jax.devices(platform)
+    except RuntimeError:
+        devices = []
+    if not devices:
+        have = sorted({d.platform for d in jax.devices()})
+        raise BackendError(
+            f"device {device!r} is not available: JAX found no {platform} backend on this machine "
+            f"(available: {', '.join(have)}); install the matching jaxlib plugin or use device='cpu'"
+        )
+    i = int(index) if index.isdigit() else 0
+    if i >= len(devices):
+        raise BackendError(
+            f"device {device!r} is not available: there are {len(devices)} {platform} device(s)"
+        )
+    return devices[i]
+
+
+STAGE_MIN_BYTES = 4096
+_ALIGN = 64
+
+
+def aligned_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """An uninitialized C-contiguous array whose data starts on a 64-byte boundary."""
+    dt = np.dtype(dtype)
+    n = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+    raw = np.empty(n + _ALIGN, np.uint8)
+    off = (-raw.ctypes.data) % _ALIGN
+    return raw[off : off + n].view(dt).reshape(shape)
+
+
+class FeedStager:
+    """Large NumPy feeds for XLA:CPU: an array whose data is 64-byte aligned is used in place by
+    XLA, any other is copied by JAX's slow generic path. This copies such feeds into aligned
+    buffers kept per feed (reused: a copy waits until the run that read the buffer is done)."""
+
+    def __init__(self, slots: Sequence[int]) -> None:
+        self.slots = tuple(slots)
+        self.bufs: dict[int, np.ndarray] = {}
+        self.pending: Any = None  # an output of the last run that read the buffers
+
+    def __call__(self, fvals: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
+        out: list[Any] | None = None
+        for i in self.slots:
+            a = fvals[i]
+            if a.__class__ is not np.ndarray or (
+                a.__array_interface__["data"][0] % _ALIGN == 0 and a.flags.c_contiguous
+            ):
+                continue
+            buf = self.bufs.get(i)
+            if buf is None or buf.shape != a.shape or buf.dtype != a.dtype:
+                buf = self.bufs[i] = aligned_empty(a.shape, a.dtype)
+            elif self.pending is not None:
+                self.pending.block_until_ready()
+                self.pending = None
+            np.copyto(buf, a)
+            if out is None:
+                out = list(fvals)
+            out[i] = buf
+        return (fvals, False) if out is None else (tuple(out), True)
+
+
+class XlaExecutable:
+    """One compiled plan: call it with (variables, feeds, step) -> (flat fetch values, writes).
+
+    `call_flat(variables, feed_values, step)` is the same with the feeds given as a sequence in
+    `feed_names` order, returning (fetch tuple, writes or None): the Session's fast path.
+    Compilation is done by `jax.jit` at the first call.
+
+    Variables passed in: `donated` (read and written: their buffers are donated), `kept` (only
+    read), and `optional`: assigned but not read through a variable node (an update such as
+    assign_add may still read them; an initializer's plain assign does not); those that are
+    initialized are passed (and donated), so running an initializer needs no value.
+    """
+
+    def __init__(self, backend: XlaBackend, plan: Plan) -> None:
+        self.backend = backend
+        self.plan = plan
+        self.feed_names: tuple[str, ...] = tuple(sorted(plan.feed_slots))
+        writes = tuple(plan.var_writes)
+        reads = tuple(plan.var_reads)
+        self.donated: tuple[str, ...] = tuple(n for n in reads if n in writes)
+        self.kept: tuple[str, ...] = tuple(n for n in reads if n not in writes)
+        self.optional: tuple[str, ...] = tuple(n for n in writes if n not in reads)
+        self.var_reads: frozenset[str] = frozenset(reads)
+        self.write_names: tuple[str, ...] = writes
+        self.uses_step = bool(plan.uses_rng)
+        self.traces = 0
+        fn = lower(plan, backend.platform)
+        donated, kept, feed_names = self.donated, self.kept, self.feed_names
+
+        def program(dvals: Any, kvals: tuple[Any, ...], fvals: tuple[Any, ...], step: Any) -> Any:
+            self.traces += 1
+            backend.traces += 1
+            dtuple, odict = dvals
+            variables = dict(odict)
+            variables.update(zip(donated, dtuple, strict=True))
+            variables.update(zip(kept, kvals, strict=True))
+            fetched, written = fn(variables, dict(zip(feed_names, fvals, strict=True)), step)
+            missing = [n for n in writes if n not in written]
+            if missing:
+                raise ExecutionError(f"the plan assigns {missing} but no lowering wrote them")
+            return tuple(fetched), tuple(written[n] for n in writes)
+
+        self.program = program
+        self._put = backend.device_put_feeds
+        self._stager: FeedStager | None = None
+        self._staged = False
+        if backend.platform == "cpu" and self._put is None:
+            big = []
+            for i, n in enumerate(self.feed_names):
+                spec = plan.feed_specs[n]
+                dims = spec.shape.dims or ()
+                if None in dims:
+                    continue
+                size = int(np.prod([int(d) for d in dims if d is not None], dtype=np.int64))
+                if size * spec.dtype.np.itemsize >= STAGE_MIN_BYTES:
+                    big.append(i)
+            if big:
+                self._stager = FeedStager(big)
+        # which output tells that a run is done (all outputs of an XLA:CPU run become ready together)
+        live = [i for i, slot in enumerate(plan.fetch_slots) if slot is not None]
+        self._done_fetch = live[0] if live else None
+        # pure: no variables, no writes, no randomness, feeds already on the device: the jitted
+        # function takes the feed tuple alone and returns the fetch tuple (the cheapest call).
+        self.pure_fn: Any = None
+        if not reads and not writes and self._put is None and not self.uses_step:
+            self.pure_fn = jax.jit(lambda fvals: program(((), {}), (), fvals, None)[0])
+            self.jitted = self.pure_fn
+        else:
+            self.jitted = jax.jit(program, donate_argnums=(0,) if writes else ())
+        self.call_flat = self._make_call_flat()
+
+    def args(self, variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> tuple[Any, ...]:
+        """The positional arguments of `jitted` for these variables, feeds and step."""
+        try:
+            dvals = tuple([variables[n] for n in self.donated])
+            kvals = tuple([variables[n] for n in self.kept])
+        except KeyError as exc:
+            name = exc.args[0]
+            raise UninitializedVariableError(
+                f"attempting to use uninitialized variable '{name}'; "
+                "run graphdl.global_variables_initializer() first"
+            ) from None
+        ovals = {n: variables[n] for n in self.optional if n in variables} if self.optional else {}
+        fvals = tuple(feed_values)
+        if self._put is not None:
+            fvals = self._put(fvals)
+        elif self._stager is not None:
+            fvals, self._staged = self._stager(fvals)
+        if len(dvals) + len(ovals) > 1 or ((dvals or ovals) and kvals):
+            # never donate a buffer that is also passed elsewhere (it would be deleted under it)
+            seen: set[int] = {id(v) for v in kvals}
+            fresh = []
+            for v in dvals:
+                fresh.append(jax.numpy.array(v, copy=True) if id(v) in seen else v)
+                seen.add(id(v))
+            dvals = tuple(fresh)
+            for n, v in ovals.items():
+                if id(v) in seen:
+                    ovals[n] = jax.numpy.array(v, copy=True)
+                seen.add(id(v))
+        return (dvals, ovals), kvals, fvals, (np.int64(step) if self.uses_step else self._step0)
+
+    _step0 = np.int64(0)
+
+    def _make_call_flat(self) -> Any:
+        """`call_flat`, specialised to what the plan reads and writes (it is the per-run hot path)."""
+        jitted, write_names, stager, done = self.jitted, self.write_names, self._stager, self._done_fetch
+        if self.pure_fn is not None:
+            if stager is None:
+
+                def pure_call(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
+                    return jitted(tuple(feed_values)), None
+
+                return pure_call
+
+            def staged_pure_call(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
+                fvals, staged = stager(tuple(feed_values))
+                fetched = jitted(fvals)
+                if staged and done is not None:
+                    stager.pending = fetched[done]
+                return fetched, None
+
+            return staged_pure_call
+        args = self.args
+
+        def call_flat(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
+            fetched, written = jitted(*args(variables, feed_values, step))
+            if stager is not None and self._staged:
+                stager.pending = fetched[done] if done is not None else (written[0] if written else None)
+            return fetched, dict(zip(write_names, written, strict=True)) if write_names else None
+
+        return call_flat
+
+    def __call__(
+        self, variables: Mapping[str, Any], feeds: Mapping[str, Any], step: int
+    ) -> tuple[list[Any], dict[str, Any]]:
+        fetched, writes = self.call_flat(variables, [feeds[n] for n in self.feed_names], step)
+        return list(fetched), writes or {}
+
+    def lowered(self, variables: Mapping[str, Any], feeds: Mapping[str, Any], step: int = 0) -> Any:
+        """The jax `Lowered` for these argument types (StableHLO via `.as_text()`); nothing runs.
+
+        Uninitialized variables are described by their static spec where it is fully known.
+        """
+        specs = {}
+        for s in self.plan.steps:
+            if s.op_def.kind == "variable":
+                specs[s.node.name] = s.specs[0]
+            for i in s.op_def.ref_inputs:
+                t = s.node.inputs[i]
+                specs.setdefault(t.op.name, TensorSpec(t.shape, t.dtype))
+
+        def abstract(name: str) -> Any:
+            if name in variables:
+                v = variables[name]
+                return jax.ShapeDtypeStruct(np.shape(v), v.dtype)
+            s = specs[name]
+            if not s.shape.is_fully_defined():
+                raise UninitializedVariableError(
+                    f"variable '{name}' is uninitialized and its shape {s.shape} is not fully known"
+                )
+            return jax.ShapeDtypeStruct(tuple(s.shape.as_list()), s.dtype.np)
+
+        fvals = tuple(
+            jax.ShapeDtypeStruct(np.shape(feeds[n]), np.asarray(feeds[n]).dtype) for n in self.feed_names
+        )
+        if self.pure_fn is not None:
+            return self.jitted.trace(fvals).lower()
+        dvals = tuple(abstract(n) for n in self.donated)
+        ovals = {n: abstract(n) for n in self.optional if n in variables}
+        kvals = tuple(abstract(n) for n in self.kept)
+        st = jax.ShapeDtypeStruct((), np.int64)
+        return self.jitted.trace((dvals, ovals), kvals, fvals, st).lower()
+
+
+class XlaBackend:
+    """Backend protocol: `prepare(plan)` -> executable; `to_numpy`, `from_numpy`.
+
+    device: 'cpu' | 'gpu' | 'tpu' (or a jax Device); None picks JAX's default device.
+    """
+
+    name = "xla"
+
+    def __init__(self, device: str | None = None) -> None:
+        self.device = resolve_device(device)
+        self.platform: str = self.device.platform
+        if self.platform not in ("cpu", "gpu", "tpu"):
+            self.platform = "gpu" if self.platform in ("cuda", "rocm") else self.platform
+        self.traces = 0
+        default = jax.devices()[0]
+        if self.device == default:
+            self.device_put_feeds = None
+        else:
+            dev = self.device
+            self.device_put_feeds = lambda vals: tuple(jax.device_put(list(vals), dev))
+
+    def prepare(self, plan: Plan) -> XlaExecutable:
+        """Lower the plan and wrap it in `jax.jit` (compiled at its first call)."""
+        return XlaExecutable(self, plan)
+
+    # A NumPy copy of a device array (never a view of a buffer that could be donated later);
+    # np.array itself, to keep a Python frame off the per-run path.
+    to_numpy = staticmethod(np.array)
+
+    def from_numpy(self, value: np.ndarray) -> Any:
+        """A device array on this backend's device."""
+        return jax.device_put(value, self.device)
