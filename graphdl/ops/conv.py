@@ -1,3 +1,351 @@
-"""Op family: conv (filled in by its own issue work)."""
+"""2-D convolution (`tf.nn.conv2d`) and its two backprop ops, with TF1's SAME/VALID geometry.
 
-__all__: list[str] = []
+Layouts are TF1's: NHWC inputs and HWIO filters. The NumPy kernels and the CPU lowering compute a
+convolution as patches times a matrix (the kh * kw shifted views of the padded input stacked on the
+channel axis, then one matmul); on CPU this is several times faster than XLA's own convolution. The
+backprop ops follow: the filter gradient is patches^T @ grad, the input gradient is grad @ filter^T
+summed back into place (col2im). On GPU and TPU the lowering uses `lax.conv_general_dilated` and
+JAX's transposes of it. Each backprop op is linear in its last two inputs and has its own gradient,
+so second-order gradients work. The pooling ops live in `graphdl.ops.pool` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from graphdl._jax import jax, jnp
+from graphdl.convert import convert_operands, make_tensor
+from graphdl.errors import ShapeError
+from graphdl.graph import get_default_graph
+from graphdl.ops.common import require_float, require_same_dtype, spec
+from graphdl.ops.pool import avg_pool, max_pool
+from graphdl.ops.window import Geometry, col2im, four, geometry, out_size, pad, padding_name, windows
+from graphdl.registry import Sample, TensorSpec, register
+from graphdl.tensor import Tensor
+
+__all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "max_pool", "avg_pool"]
+
+
+# --- kernels (xp = numpy | jax.numpy) ------------------------------------------------------------
+
+
+def _geo(x_shape: tuple[int, ...], w_shape: tuple[int, ...], attrs: Mapping[str, Any]) -> Geometry:
+    return geometry(int(x_shape[1]), int(x_shape[2]), int(w_shape[0]), int(w_shape[1]), attrs)
+
+
+def _patches(xp: Any, x: Any, g: Geometry) -> Any:
+    """[N * oh * ow, kh * kw * C] patches of x (rows: output positions; columns: HWC of the window)."""
+    views = windows(xp, pad(xp, x, g), g)
+    p = views[0] if len(views) == 1 else xp.concatenate(views, axis=-1)
+    return xp.reshape(p, (-1, p.shape[-1]))
+
+
+def conv_patches(xp: Any, x: Any, w: Any, attrs: Mapping[str, Any]) -> Any:
+    """Conv2D as patches @ filter matrix."""
+    g = _geo(x.shape, w.shape, attrs)
+    kdim = w.shape[0] * w.shape[1] * w.shape[2]
+    if w.shape[2] == 1:  # one input channel: a matmul with K = kh * kw is slow; multiply-add the views
+        wk = xp.reshape(w, (kdim, w.shape[3]))
+        views = windows(xp, pad(xp, x, g), g)
+        return functools.reduce(xp.add, [v * wk[k] for k, v in enumerate(views)])
+    out = xp.matmul(_patches(xp, x, g), xp.reshape(w, (kdim, w.shape[3])))
+    return xp.reshape(out, (x.shape[0], g.oh, g.ow, w.shape[3]))
+
+
+def backprop_filter_patches(
+    xp: Any, x: Any, w_shape: tuple[int, ...], dy: Any, attrs: Mapping[str, Any]
+) -> Any:
+    """d(conv)/d(filter) applied to dy: patches^T @ dy."""
+    g = _geo(x.shape, w_shape, attrs)
+    dw = xp.matmul(xp.transpose(_patches(xp, x, g)), xp.reshape(dy, (-1, dy.shape[3])))
+    return xp.reshape(dw, tuple(int(d) for d in w_shape))
+
+
+def backprop_input_patches(xp: Any, like: Any, w: Any, dy: Any, attrs: Mapping[str, Any]) -> Any:
+    """d(conv)/d(input) applied to dy: dy @ filter^T, summed back into place (col2im)."""
+    g = _geo(like.shape, w.shape, attrs)
+    kh, kw, c, o = w.shape
+    dp = xp.matmul(xp.reshape(dy, (-1, o)), xp.transpose(xp.reshape(w, (kh * kw * c, o))))
+    dp = xp.reshape(dp, (dy.shape[0], g.oh, g.ow, kh * kw, c))
+    return col2im(xp, [dp[:, :, :, k, :] for k in range(kh * kw)], g, like)
+
+
+def _native(x: Any, w: Any, attrs: Mapping[str, Any]) -> Any:
+    g = _geo(x.shape, w.shape, attrs)
+    return jax.lax.conv_general_dilated(
+        x, w, (g.sh, g.sw), ((g.pt, g.pb), (g.pl, g.pr)), rhs_dilation=(g.dh, g.dw),
+        dimension_numbers=("NHWC", "HWIO", "NHWC"),
+    )  # fmt: skip
+
+
+def native_backprop_input(like: Any, w: Any, dy: Any, attrs: Mapping[str, Any]) -> Any:
+    """The transpose of XLA's convolution with respect to its input."""
+    _, vjp = jax.vjp(lambda x: _native(x, w, attrs), jnp.zeros(like.shape, dy.dtype))
+    return vjp(dy)[0]
+
+
+def native_backprop_filter(x: Any, w_shape: tuple[int, ...], dy: Any, attrs: Mapping[str, Any]) -> Any:
+    """The transpose of XLA's convolution with respect to its filter."""
+    _, vjp = jax.vjp(lambda w: _native(x, w, attrs), jnp.zeros(w_shape, dy.dtype))
+    return vjp(dy)[0]
+
+
+def _lower_conv(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
+    x, w = inputs
+    return conv_patches(jnp, x, w, attrs) if ctx.platform == "cpu" else _native(x, w, attrs)
+
+
+def _lower_bi(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
+    like, w, dy = inputs
+    if ctx.platform == "cpu":
+        return backprop_input_patches(jnp, like, w, dy, attrs)
+    return native_backprop_input(like, w, dy, attrs)
+
+
+def _lower_bf(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
+    x, w_like, dy = inputs
+    if ctx.platform == "cpu":
+        return backprop_filter_patches(jnp, x, w_like.shape, dy, attrs)
+    return native_backprop_filter(x, w_like.shape, dy, attrs)
+
+
+# --- infer rules ------------------------------------------------------------------------------------
+
+
+def _check(x: TensorSpec, w: TensorSpec) -> tuple[list[Any], list[Any]]:
+    require_float(x, "input")
+    require_float(w, "filter")
+    xs = x.shape.with_rank(4).as_list() if x.shape.ndims is not None else [None] * 4
+    ws = w.shape.with_rank(4).as_list() if w.shape.ndims is not None else [None] * 4
+    if xs[3] is not None and ws[2] is not None and xs[3] != ws[2]:
+        raise ShapeError(
+            f"input has {xs[3]} channels but the filter expects {ws[2]}: "
+            f"input {x.shape.short()}, filter {w.shape.short()} (NHWC input, HWIO filter)"
+        )
+    return xs, ws
+
+
+def _out_hw(xs: list[Any], ws: list[Any], attrs: Mapping[str, Any]) -> list[Any]:
+    s, d = attrs["strides"], attrs.get("dilations") or [1, 1, 1, 1]
+    out = []
+    for ax in (1, 2):
+        if ws[ax - 1] is None:
+            out.append(None)
+        else:
+            out.append(out_size(xs[ax], ws[ax - 1], s[ax], d[ax], attrs["padding"])[0])
+    return out
+
+
+def _conv_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+    x, w = inputs
+    dtype = require_same_dtype(inputs)
+    xs, ws = _check(x, w)
+    return [spec([xs[0], *_out_hw(xs, ws, attrs), ws[3]], dtype)]
+
+
+def _check_dy(xs: list[Any], ws: list[Any], dy: TensorSpec, attrs: Mapping[str, Any]) -> None:
+    expect = [xs[0], *_out_hw(xs, ws, attrs), ws[3]]
+    if not dy.shape.is_compatible_with(expect):
+        raise ShapeError(f"out_backprop has shape {dy.shape.short()}, the convolution gives {expect}")
+
+
+def _bi_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+    like, w, dy = inputs
+    dtype = require_same_dtype(inputs)
+    xs, ws = _check(like, w)
+    _check_dy(xs, ws, dy, attrs)
+    batch = xs[0] if xs[0] is not None else (dy.shape.as_list()[0] if dy.shape.ndims else None)
+    return [spec([batch, xs[1], xs[2], xs[3] if xs[3] is not None else ws[2]], dtype)]
+
+
+def _bf_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+    x, w_like, dy = inputs
+    dtype = require_same_dtype(inputs)
+    xs, ws = _check(x, w_like)
+    _check_dy(xs, ws, dy, attrs)
+    return [spec(w_like.shape.with_rank(4) if w_like.shape.ndims is not None else [None] * 4, dtype)]
+
+
+# --- gradients ---------------------------------------------------------------------------------------
+
+
+def _conv_attrs(node: Any) -> dict[str, Any]:
+    return {k: node.attrs[k] for k in ("strides", "padding", "dilations", "data_format")}
+
+
+def _conv_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
+    x, w = node.inputs
+    a = _conv_attrs(node)
+    return [
+        make_tensor("Conv2DBackpropInput", [x, w, grads[0]], a, "Conv2DBackpropInput"),
+        make_tensor("Conv2DBackpropFilter", [x, w, grads[0]], a, "Conv2DBackpropFilter"),
+    ]
+
+
+def _bi_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
+    _, w, dy = node.inputs
+    a = _conv_attrs(node)
+    return [
+        None,
+        make_tensor("Conv2DBackpropFilter", [grads[0], w, dy], a, "Conv2DBackpropFilter"),
+        make_tensor("Conv2D", [grads[0], w], a, "Conv2D"),
+    ]
+
+
+def _bf_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
+    x, _, dy = node.inputs
+    a = _conv_attrs(node)
+    return [
+        make_tensor("Conv2DBackpropInput", [x, grads[0], dy], a, "Conv2DBackpropInput"),
+        None,
+        make_tensor("Conv2D", [x, grads[0]], a, "Conv2D"),
+    ]
+
+
+# --- samples -----------------------------------------------------------------------------------------
+
+_CASES = [  # x shape, filter shape, strides, padding, dilations
+    ((2, 5, 5, 3), (3, 3, 3, 2), 1, "SAME", 1),
+    ((1, 7, 6, 2), (2, 3, 2, 3), [1, 2, 2, 1], "VALID", 1),
+    ((2, 5, 5, 1), (2, 2, 1, 2), 2, "SAME", 1),
+    ((1, 6, 7, 2), (3, 2, 2, 2), [1, 2, 3, 1], "SAME", 1),
+    ((1, 7, 7, 2), (2, 3, 2, 2), 1, "SAME", [1, 2, 2, 1]),
+    ((1, 8, 6, 1), (3, 2, 1, 2), 1, "VALID", [1, 2, 3, 1]),
+    ((3, 4, 4, 2), (1, 1, 2, 3), 1, "VALID", 1),
+]
+
+
+def _attrs(strides: Any, padding: str, dilations: Any) -> dict[str, Any]:
+    return {
+        "strides": four(strides, "strides"),
+        "padding": padding,
+        "dilations": four(dilations, "dilations"),
+        "data_format": "NHWC",
+    }
+
+
+def _conv_samples(rng: np.random.Generator) -> list[Sample]:
+    return [
+        Sample([rng.standard_normal(xs), rng.standard_normal(ws)], _attrs(s, p, d))
+        for xs, ws, s, p, d in _CASES
+    ]
+
+
+def _dy_shape(xs: tuple[int, ...], ws: tuple[int, ...], a: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    g = geometry(xs[1], xs[2], ws[0], ws[1], a)
+    return (xs[0], g.oh, g.ow, ws[3])
+
+
+def _backprop_samples(rng: np.random.Generator) -> list[Sample]:
+    out = []
+    for xs, ws, s, p, d in _CASES[:5]:
+        a = _attrs(s, p, d)
+        ins = [rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(_dy_shape(xs, ws, a))]
+        out.append(Sample(ins, a))
+    return out
+
+
+def _with_grad_inputs(idx: list[int]) -> Any:
+    def samples(rng: np.random.Generator) -> list[Sample]:
+        res = _backprop_samples(rng)
+        for smp in res:
+            smp.grad_inputs = idx
+        return res
+
+    return samples
+
+
+register(
+    "Conv2D",
+    api_name="conv2d",
+    infer=_conv_infer,
+    evaluate=lambda inputs, attrs, ctx: conv_patches(np, inputs[0], inputs[1], attrs),
+    lower=_lower_conv,
+    gradient=_conv_grad,
+    samples=_conv_samples,
+    doc="2-D convolution of NHWC input with an HWIO filter (TF1 SAME/VALID padding, strides, dilations).",
+)
+register(
+    "Conv2DBackpropInput",
+    api_name="conv2d_backprop_input",
+    infer=_bi_infer,
+    evaluate=lambda inputs, attrs, ctx: backprop_input_patches(np, *inputs, attrs),
+    lower=_lower_bi,
+    gradient=_bi_grad,
+    samples=_with_grad_inputs([1, 2]),
+    doc="Gradient of conv2d with respect to its input (the first input gives only the input's shape).",
+)
+register(
+    "Conv2DBackpropFilter",
+    api_name="conv2d_backprop_filter",
+    infer=_bf_infer,
+    evaluate=lambda inputs, attrs, ctx: backprop_filter_patches(
+        np, inputs[0], inputs[1].shape, inputs[2], attrs
+    ),
+    lower=_lower_bf,
+    gradient=_bf_grad,
+    samples=_with_grad_inputs([0, 2]),
+    doc="Gradient of conv2d with respect to its filter (the second input gives only the filter's shape).",
+)
+
+
+# --- builders ----------------------------------------------------------------------------------------
+
+
+def _conv_attrs_of(api: str, strides: Any, padding: Any, data_format: str, dilations: Any) -> dict[str, Any]:
+    graph = get_default_graph()
+    try:
+        s, d = four(strides, "strides"), four(dilations if dilations is not None else 1, "dilations")
+        p = padding_name(padding)
+    except (ShapeError, TypeError, ValueError) as exc:
+        raise graph.located_error(ShapeError, api, str(exc)) from None
+    if data_format != "NHWC":
+        raise graph.located_error(
+            ShapeError, api, f"only data_format='NHWC' is supported, got {data_format!r}"
+        )
+    if s[0] != 1 or s[3] != 1 or d[0] != 1 or d[3] != 1:
+        raise graph.located_error(
+            ShapeError, api, f"strides and dilations must be 1 on the batch and channel axes, got {s} and {d}"
+        )
+    if min(s + d) < 1:
+        raise graph.located_error(ShapeError, api, f"strides and dilations must be positive, got {s} and {d}")
+    return {"strides": s, "padding": p, "dilations": d, "data_format": data_format}
+
+
+def conv2d(
+    input: Any, filter: Any = None, strides: Any = None, padding: Any = None, use_cudnn_on_gpu: bool = True,
+    data_format: str = "NHWC", dilations: Any = None, name: str | None = None, filters: Any = None,
+) -> Tensor:  # fmt: skip
+    """TF1 `tf.nn.conv2d(input, filter, strides, padding, data_format='NHWC', dilations=[1,1,1,1])`."""
+    filt = filter if filter is not None else filters
+    if filt is None or strides is None or padding is None:
+        raise get_default_graph().located_error(
+            ShapeError, "conv2d", "filter, strides and padding are required"
+        )
+    attrs = _conv_attrs_of("conv2d", strides, padding, data_format, dilations)
+    x, w = convert_operands([input, filt], "conv2d")
+    return make_tensor("Conv2D", [x, w], attrs, name or "Conv2D")
+
+
+def conv2d_backprop_input(
+    input: Any, filter: Any, out_backprop: Any, strides: Any, padding: Any, data_format: str = "NHWC",
+    dilations: Any = None, name: str | None = None,
+) -> Tensor:  # fmt: skip
+    """d(conv2d)/d(input) applied to `out_backprop`; `input` gives the input's shape only."""
+    attrs = _conv_attrs_of("conv2d_backprop_input", strides, padding, data_format, dilations)
+    ts = convert_operands([input, filter, out_backprop], "conv2d_backprop_input")
+    return make_tensor("Conv2DBackpropInput", ts, attrs, name or "Conv2DBackpropInput")
+
+
+def conv2d_backprop_filter(
+    input: Any, filter: Any, out_backprop: Any, strides: Any, padding: Any, data_format: str = "NHWC",
+    dilations: Any = None, name: str | None = None,
+) -> Tensor:  # fmt: skip
+    """d(conv2d)/d(filter) applied to `out_backprop`; `filter` gives the filter's shape only."""
+    attrs = _conv_attrs_of("conv2d_backprop_filter", strides, padding, data_format, dilations)
+    ts = convert_operands([input, filter, out_backprop], "conv2d_backprop_filter")
+    return make_tensor("Conv2DBackpropFilter", ts, attrs, name or "Conv2DBackpropFilter")

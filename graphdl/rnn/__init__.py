@@ -1,0 +1,23 @@
+"""Recurrent networks in TF1's style: `rnn_cell` (the cells) and `static_rnn` (tf.contrib.rnn layout).
+
+`graphdl.nn.rnn_cell` and `graphdl.nn.static_rnn` come from here.
+"""
+
+from __future__ import annotations
+
+from graphdl.rnn import rnn_cell
+from graphdl.rnn.cells import (
+    BasicLSTMCell,
+    BasicRNNCell,
+    GRUCell,
+    LSTMCell,
+    LSTMStateTuple,
+    MultiRNNCell,
+    RNNCell,
+)
+from graphdl.rnn.static import static_rnn
+
+__all__ = [
+    "rnn_cell", "static_rnn", "RNNCell", "BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell", "MultiRNNCell",
+    "LSTMStateTuple",
+]  # fmt: skip
