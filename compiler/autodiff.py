@@ -20,8 +20,9 @@ from graphdl.errors import DTypeError, GraphError, ShapeError
 from graphdl.graph import Graph, Node
 from graphdl.tensor import Tensor
 
-# Kinds of ops through which a missing gradient rule is an error (others just carry no gradient).
-_COMPUTING_KINDS = ("op", "random")
+# Kinds of ops through which a missing gradient rule is an error. Others carry no gradient, as in
+# TF1, where random ops (which may read an input only for its shape) are registered NotDifferentiable.
+_COMPUTING_KINDS = ("op",)
 
 
 def _as_tensor_list(values: Any, what: str) -> list[Tensor]:

@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(HERE, "drawings"))
     parser.add_argument("--only", default=None, help="comma-separated model names")
-    parser.add_argument("--formats", default="svg,png")
+    parser.add_argument("--formats", default="svg")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     names = args.only.split(",") if args.only else list(MODELS)

@@ -58,6 +58,8 @@ from graphdl.ops.reduce import *  # noqa: F403
 from graphdl.ops.state import *  # noqa: F403
 from graphdl.ops.unary import *  # noqa: F403
 from graphdl.variables import *  # noqa: F403
+from graphdl.variable_scope import *
+from graphdl.initializers import *  # tf.zeros_initializer, tf.glorot_uniform_initializer, ...
 from graphdl import initializers, layers, losses, nn, train  # noqa: E402
 
 bool = bool_  # noqa: A001  (TF1 spells it tf.bool)

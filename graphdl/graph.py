@@ -25,6 +25,7 @@ class GraphKeys:
     LOCAL_VARIABLES = "local_variables"
     UPDATE_OPS = "update_ops"
     LOSSES = "losses"
+    REGULARIZATION_LOSSES = "regularization_losses"
     GLOBAL_STEP = "global_step"
     TRAIN_OP = "train_op"
 
