@@ -90,7 +90,13 @@ class FeedStager:
             if buf is None or buf.shape != a.shape or buf.dtype != a.dtype:
                 buf = self.bufs[i] = aligned_empty(a.shape, a.dtype)
             elif self.pending is not None:
-                self.pending.block_until_ready()
+                if self.pending.is_deleted():
+                    # the marker was a variable a later run donated: we cannot wait on it, so leave
+                    # the old buffers to the runs that may still read them and start fresh ones
+                    self.bufs.clear()
+                    buf = self.bufs[i] = aligned_empty(a.shape, a.dtype)
+                else:
+                    self.pending.block_until_ready()
                 self.pending = None
             np.copyto(buf, a)
             if out is None:

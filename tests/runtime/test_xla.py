@@ -331,3 +331,26 @@ def test_random_ops_match_interpreter_bit_for_bit_without_retracing(graph):
         draws.append(a[0])
     assert not np.array_equal(draws[0], draws[1])  # each run draws anew (the step advances)
     assert sx.backend.traces == 1
+
+
+def _view_at(base: np.ndarray, shape: tuple[int, ...], aligned: bool) -> np.ndarray:
+    """A float32 view into `base` whose data address is (or is not) 64-byte aligned."""
+    n = int(np.prod(shape))
+    for k in range(16):
+        addr = base.__array_interface__["data"][0] + 4 * k
+        if (addr % 64 == 0) == aligned:
+            return base[k : k + n].reshape(shape)
+    raise AssertionError("no suitable offset")
+
+
+def test_staged_feeds_after_the_marker_run_was_donated():
+    """Regression: a staged run, then an unstaged one that donates the staged run's output, then a staged one."""
+    x = gd.placeholder(gd.float32, [64, 100], name="x")
+    w = gd.Variable(np.zeros(100, np.float32), name="w")
+    train = gd.assign_add(w, gd.reduce_sum(x, axis=0)).op
+    base = np.ones(64 * 100 + 16, np.float32)
+    with gd.Session(backend="xla") as sess:
+        sess.run(w.initializer)
+        for aligned in (False, True, False, False):
+            sess.run(train, {x: _view_at(base, (64, 100), aligned)})
+        np.testing.assert_array_equal(sess.run(w), np.full(100, 4 * 64, np.float32))
