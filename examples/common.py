@@ -83,6 +83,18 @@ class Model:
     learning_rate: Any = None  # a float32 scalar placeholder, fed the scheduled rate each step
 
 
+def script_build(model: Model, batch: int = 8) -> dict[str, Any]:
+    """`build()` for `graphdl render`/`compare`: fetch the loss and the training step on a seeded random batch."""
+    rng = np.random.default_rng(0)
+    images = rng.random((batch, 784), dtype=np.float32)
+    labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
+    feed = {model.x: model.reshape(images) if model.reshape else images, model.y: labels}
+    feed.update(model.train_feed)
+    if model.learning_rate is not None:
+        feed[model.learning_rate] = np.float32(1e-3)
+    return {"graph": model.graph, "fetches": [model.loss, model.train_op], "feed_dict": feed, "init": model.init}
+
+
 def train(
     sess: Any,
     model: Model,

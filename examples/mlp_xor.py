@@ -30,6 +30,33 @@ def default_backend() -> str:
     return "xla"
 
 
+def build_graph(hidden: int, rng: np.random.Generator) -> tuple[Any, ...]:
+    """The 2-hidden-1 MLP: (graph, x, t, out, loss, train, init)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        t = tf.placeholder(tf.float32, [None, 1], name="t")
+        with tf.name_scope("hidden"):
+            w1 = tf.Variable(rng.normal(0.0, 1.0, (2, hidden)).astype(np.float32), name="w")
+            b1 = tf.Variable(np.zeros(hidden, np.float32), name="b")
+            h = tf.tanh(tf.matmul(x, w1) + b1)
+        with tf.name_scope("output"):
+            w2 = tf.Variable(rng.normal(0.0, 1.0, (hidden, 1)).astype(np.float32), name="w")
+            b2 = tf.Variable(np.zeros(1, np.float32), name="b")
+            out = tf.sigmoid(tf.matmul(h, w2) + b2)
+        loss = tf.reduce_mean(tf.square(out - t), name="loss")
+        train = tf.train.GradientDescentOptimizer(1.0).minimize(loss)
+        init = tf.global_variables_initializer()
+
+    return graph, x, t, out, loss, train, init
+
+
+def build() -> dict[str, Any]:
+    """The script convention of `graphdl render` / `graphdl compare`."""
+    graph, x, t, out, loss, train, init = build_graph(8, np.random.default_rng(0))
+    return {"graph": graph, "fetches": [out, loss, train], "feed_dict": {x: INPUTS, t: TARGETS}, "init": init}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train the MLP, print the loss as it falls and the learned truth table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -39,22 +66,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
 
-    graph = tf.Graph()
-    with graph.as_default():
-        x = tf.placeholder(tf.float32, [None, 2], name="x")
-        t = tf.placeholder(tf.float32, [None, 1], name="t")
-        with tf.name_scope("hidden"):
-            w1 = tf.Variable(rng.normal(0.0, 1.0, (2, args.hidden)).astype(np.float32), name="w")
-            b1 = tf.Variable(np.zeros(args.hidden, np.float32), name="b")
-            h = tf.tanh(tf.matmul(x, w1) + b1)
-        with tf.name_scope("output"):
-            w2 = tf.Variable(rng.normal(0.0, 1.0, (args.hidden, 1)).astype(np.float32), name="w")
-            b2 = tf.Variable(np.zeros(1, np.float32), name="b")
-            out = tf.sigmoid(tf.matmul(h, w2) + b2)
-        loss = tf.reduce_mean(tf.square(out - t), name="loss")
-        train = tf.train.GradientDescentOptimizer(1.0).minimize(loss)
-        init = tf.global_variables_initializer()
-
+    graph, x, t, out, loss, train, init = build_graph(args.hidden, rng)
     feed = {x: INPUTS, t: TARGETS}
     losses = []
     print(f"backend: {args.backend}; 2-{args.hidden}-1 MLP, {args.steps} steps of gradient descent")

@@ -11,7 +11,7 @@ matrix).
 
 from __future__ import annotations
 
-from common import Model, parser, run
+from common import Model, parser, run, script_build
 
 import graphdl as tf
 
@@ -28,7 +28,7 @@ def build_logits(images: tf.Tensor) -> tf.Tensor:
     return tf.layers.dense(h, 10)
 
 
-def build(seed: int = 0) -> Model:
+def build_model(seed: int = 0) -> Model:
     """The graph: placeholders, the CNN, loss, Adam, and the count of correct answers."""
     graph = tf.Graph()
     with graph.as_default():
@@ -45,12 +45,17 @@ def build(seed: int = 0) -> Model:
     return Model(graph, x, y, train_op, loss, n_correct, init, learning_rate=lr)
 
 
+def build() -> dict:
+    """The script convention of `graphdl render` / `graphdl compare`: graph, fetches, a feed of 8 images."""
+    return script_build(build_model())
+
+
 def main(argv: list[str] | None = None) -> float:
     """Train and test; returns the test accuracy."""
     args = parser(
         __doc__.splitlines()[0], epochs=4, batch_size=64, learning_rate=2e-3, lr_decay=0.5
     ).parse_args(argv)
-    return run(build(args.seed), args, "mnist_cnn")
+    return run(build_model(args.seed), args, "mnist_cnn")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ step's cell collapsed into one box.
 
 from __future__ import annotations
 
-from common import Model, parser, run
+from common import Model, parser, run, script_build
 
 import graphdl as tf
 
@@ -21,7 +21,7 @@ UNITS = 128
 COLLAPSE = {"forward": 1, "gradient": 2}
 
 
-def build(seed: int = 0, units: int = UNITS) -> Model:
+def build_model(seed: int = 0, units: int = UNITS) -> Model:
     """The graph: the images as 28 row-inputs, the unrolled LSTM, a dense head, loss and Adam."""
     graph = tf.Graph()
     with graph.as_default():
@@ -41,12 +41,17 @@ def build(seed: int = 0, units: int = UNITS) -> Model:
     return Model(graph, x, y, train_op, loss, n_correct, init, learning_rate=lr)
 
 
+def build() -> dict:
+    """The script convention of `graphdl render` / `graphdl compare`: graph, fetches, a feed of 8 images."""
+    return script_build(build_model())
+
+
 def main(argv: list[str] | None = None) -> float:
     """Train and test; returns the test accuracy."""
     args = parser(
         __doc__.splitlines()[0], epochs=3, batch_size=128, learning_rate=5e-3, lr_decay=0.5
     ).parse_args(argv)
-    return run(build(args.seed), args, "mnist_lstm", collapse=COLLAPSE)
+    return run(build_model(args.seed), args, "mnist_lstm", collapse=COLLAPSE)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,14 @@ images in well under a minute on 2 CPU cores with the XLA backend.
 
 from __future__ import annotations
 
-from common import Model, parser, run
+from common import Model, parser, run, script_build
 
 import graphdl as tf
 
 HIDDEN = 512
 
 
-def build(learning_rate: float, seed: int = 0, hidden: int = HIDDEN) -> Model:
+def build_model(learning_rate: float, seed: int = 0, hidden: int = HIDDEN) -> Model:
     """The graph: placeholders, a hidden ReLU layer, logits, loss, Adam, and the count of correct answers."""
     graph = tf.Graph()
     with graph.as_default():
@@ -32,10 +32,15 @@ def build(learning_rate: float, seed: int = 0, hidden: int = HIDDEN) -> Model:
     return Model(graph, x, y, train_op, loss, n_correct, init)
 
 
+def build() -> dict:
+    """The script convention of `graphdl render` / `graphdl compare`: graph, fetches, a feed of 8 images."""
+    return script_build(build_model(1e-3))
+
+
 def main(argv: list[str] | None = None) -> float:
     """Train and test; returns the test accuracy."""
     args = parser(__doc__.splitlines()[0], epochs=5, batch_size=100, learning_rate=1e-3).parse_args(argv)
-    return run(build(args.lr, args.seed), args, "mnist_mlp")
+    return run(build_model(args.lr, args.seed), args, "mnist_mlp")
 
 
 if __name__ == "__main__":
