@@ -9,42 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from compiler.context import RunContext
 from compiler.ir import Plan
 from graphdl._jax import jnp
-from graphdl.errors import ExecutionError, GraphdlError, UninitializedVariableError
-from graphdl.graph import Node
+from graphdl.errors import ExecutionError, GraphdlError
 
 LoweredFn = Callable[[Mapping[str, Any], Mapping[str, Any], Any], tuple[list[Any], dict[str, Any]]]
 
 PLATFORMS = ("cpu", "gpu", "tpu")
 
 
-class LowerContext:
-    """What a `lower` rule may ask: the node, the platform, variables, pending writes and the step."""
-
-    __slots__ = ("node", "platform", "step", "variables", "writes")
-
-    def __init__(self, platform: str, variables: Mapping[str, Any], step: Any) -> None:
-        self.node: Node | None = None
-        self.platform = platform
-        self.variables = variables
-        self.writes: dict[str, Any] = {}
-        self.step = step
-
-    def read_variable(self, name: str) -> Any:
-        """The variable's value at the start of the run (a traced array)."""
-        try:
-            return self.variables[name]
-        except KeyError:
-            where = self.node.describe() if self.node is not None else name
-            raise UninitializedVariableError(
-                f"{where}: attempting to use uninitialized variable '{name}'; "
-                "run graphdl.global_variables_initializer() (or the variable's initializer) first"
-            ) from None
-
-    def write_variable(self, name: str, value: Any) -> None:
-        """Record a write; it is returned by the lowered function and applied by the Session."""
-        self.writes[name] = value
+LowerContext = RunContext  # lowering passes platform=...
 
 
 def _check_result(step: Any, slot_results: Sequence[Any]) -> list[Any]:
@@ -88,7 +63,7 @@ def lower(plan: Plan, platform: str = "cpu") -> LoweredFn:
         env: list[Any] = [None] * num_slots
         for name, slot in feed_slots.items():
             env[slot] = jnp.asarray(feeds[name])
-        ctx = LowerContext(platform, variables, step)
+        ctx = LowerContext(variables, step, platform)
         for st in steps:
             ctx.node = st.node
             args = [None if i is None else env[i] for i in st.inputs]

@@ -6,7 +6,7 @@ import networkx as nx
 
 from graphdl.errors import GraphError
 from graphdl.graph import Graph
-from graphdl.registry import TensorSpec, _REGISTRY
+from graphdl.registry import _REGISTRY, TensorSpec
 
 
 def validate(graph: Graph) -> None:
@@ -14,7 +14,9 @@ def validate(graph: Graph) -> None:
     names = {n.name for n in graph.get_operations()}
     for node in graph.get_operations():
         if node.type not in _REGISTRY:
-            raise GraphError(f"{node.name}: unknown op type {node.type!r} (was the graph loaded from a newer graphdl?)")
+            raise GraphError(
+                f"{node.name}: unknown op type {node.type!r} (was the graph loaded from a newer graphdl?)"
+            )
         for t in list(node.inputs) + [c.outputs[0] for c in node.control_inputs if c.outputs]:
             if t.op.graph is not graph or t.op.name not in names:
                 raise GraphError(f"{node.describe()}: input '{t.name}' is not in the graph")

@@ -92,7 +92,12 @@ def script_build(model: Model, batch: int = 8) -> dict[str, Any]:
     feed.update(model.train_feed)
     if model.learning_rate is not None:
         feed[model.learning_rate] = np.float32(1e-3)
-    return {"graph": model.graph, "fetches": [model.loss, model.train_op], "feed_dict": feed, "init": model.init}
+    return {
+        "graph": model.graph,
+        "fetches": [model.loss, model.train_op],
+        "feed_dict": feed,
+        "init": model.init,
+    }
 
 
 def train(

@@ -48,31 +48,45 @@ from graphdl.graph import (
 from graphdl.convert import convert_to_tensor
 from graphdl.shapes import TensorShape
 from graphdl.tensor import Tensor
-from graphdl import ops as _ops  # noqa: F401  (registers every op)
-from graphdl.ops.array import *  # noqa: F403
-from graphdl.ops.linalg import *  # noqa: F403
-from graphdl.ops.logic import *  # noqa: F403
-from graphdl.ops.math import *  # noqa: F403
-from graphdl.ops.random import *  # noqa: F403
-from graphdl.ops.reduce import *  # noqa: F403
-from graphdl.ops.state import *  # noqa: F403
-from graphdl.ops.unary import *  # noqa: F403
-from graphdl.variables import *  # noqa: F403
+from graphdl import ops as _ops
+from graphdl.ops.array import *
+from graphdl.ops.linalg import *
+from graphdl.ops.logic import *
+from graphdl.ops.math import *
+from graphdl.ops.random import *
+from graphdl.ops.reduce import *
+from graphdl.ops.state import *
+from graphdl.ops.unary import *
+from graphdl.variables import *
 from graphdl.variable_scope import *
 from graphdl.initializers import *  # tf.zeros_initializer, tf.glorot_uniform_initializer, ...
-from graphdl import initializers, layers, losses, nn, train  # noqa: E402
+from graphdl import initializers, layers, losses, nn, train
 
 bool = bool_  # noqa: A001  (TF1 spells it tf.bool)
 __version__ = "0.1.0"
 
 
-def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients", stop_gradients: Any = None,
-              unconnected_gradients: str = "none", **kwargs: Any) -> list[Any]:
+def gradients(
+    ys: Any,
+    xs: Any,
+    grad_ys: Any = None,
+    name: str = "gradients",
+    stop_gradients: Any = None,
+    unconnected_gradients: str = "none",
+    **kwargs: Any,
+) -> list[Any]:
     """TF1 `tf.gradients`: symbolic d(sum ys)/d(xs) as new graph nodes under `gradients/`."""
     from compiler.autodiff import gradients as _gradients
 
-    return _gradients(ys, xs, grad_ys=grad_ys, name=name, stop_gradients=stop_gradients,
-                      unconnected_gradients=unconnected_gradients, **kwargs)
+    return _gradients(
+        ys,
+        xs,
+        grad_ys=grad_ys,
+        name=name,
+        stop_gradients=stop_gradients,
+        unconnected_gradients=unconnected_gradients,
+        **kwargs,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -34,9 +34,8 @@ def constant_value(value: Any, dtype: Any = None) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype == object:
         raise DTypeError(f"cannot convert {value!r} to a tensor")
-    if dtype is not None and arr.dtype.kind == "f" and dt.is_integer:
-        if not np.all(np.equal(np.mod(arr, 1), 0)):
-            raise DTypeError(f"cannot convert {value!r} to {dt.name} without losing its fraction")
+    if dtype is not None and arr.dtype.kind == "f" and dt.is_integer and not np.all(np.mod(arr, 1) == 0):
+        raise DTypeError(f"cannot convert {value!r} to {dt.name} without losing its fraction")
     return np.asarray(arr, dtype=dt.np)
 
 

@@ -37,19 +37,19 @@ class Node:
     """One operation in a graph: op type, inputs, attrs, static output types and where it was built."""
 
     __slots__ = (
-        "graph",
-        "name",
-        "type",
-        "inputs",
-        "control_inputs",
+        "__weakref__",
+        "_id",
         "attrs",
+        "control_inputs",
+        "graph",
+        "inputs",
+        "is_gradient",
+        "name",
+        "op_def",
         "outputs",
         "scope",
         "source",
-        "is_gradient",
-        "op_def",
-        "_id",
-        "__weakref__",
+        "type",
     )
 
     def __init__(
@@ -296,9 +296,7 @@ class Graph:
 
     def get_tensor_by_name(self, name: str) -> Tensor:
         if ":" not in name:
-            raise GraphError(
-                f"{name!r} names an operation, not a tensor; tensor names look like '{name}:0'"
-            )
+            raise GraphError(f"{name!r} names an operation, not a tensor; tensor names look like '{name}:0'")
         op_name, _, index = name.rpartition(":")
         node = self.get_operation_by_name(op_name)
         try:

@@ -154,7 +154,7 @@ class Layer:
 
     def count_params(self) -> int:
         """The number of scalars in the layer's variables."""
-        return int(sum(int(np.prod(v.shape.as_list())) for v in self._variables))
+        return int(sum(int(np.prod(v.shape.as_list())) for v in self._variables))  # type: ignore[misc,arg-type]
 
     # --- building
     def add_weight(self, name: str, shape: Sequence[int], dtype: Any = None, initializer: Any = None,
@@ -427,7 +427,7 @@ class Flatten(Layer):
             raise ShapeError(
                 f"flatten {self.name!r}: all dimensions but the first must be known, got {inputs.shape}"
             )
-        n = int(np.prod(dims[1:])) if len(dims) > 1 else 1
+        n = int(np.prod(dims[1:])) if len(dims) > 1 else 1  # type: ignore[arg-type]
         return array.reshape(inputs, [-1, n], name="Reshape")
 
 
@@ -466,7 +466,7 @@ class Dropout(Layer):
         ones = ones_like(x)
         return stop_gradient(nn.dropout(ones, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed))
 
-    def call(self, inputs: Tensor, training: Any = False) -> Tensor:
+    def call(self, inputs: Tensor, training: Any = False) -> Tensor:  # type: ignore[override]
         """Dropout when training (a bool or a boolean tensor), the inputs unchanged otherwise."""
         from graphdl.ops.math import add, multiply, subtract
 
@@ -558,7 +558,7 @@ class BatchNormalization(Layer):
         shape[self._axis] = -1
         return reshape(v, shape)
 
-    def call(self, inputs: Tensor, training: Any = False) -> Tensor:
+    def call(self, inputs: Tensor, training: Any = False) -> Tensor:  # type: ignore[override]
         """Normalize by batch statistics (training) or the moving ones; collect the moving-average updates."""
         from graphdl.ops.math import add, multiply, subtract
         from graphdl.ops.reduce import reduce_mean

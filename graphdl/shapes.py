@@ -124,7 +124,7 @@ class TensorShape:
         return f"({inner},)" if len(self._dims) == 1 else f"({inner})"
 
     def short(self) -> str:
-        """Compact form for messages and drawings: `[?,784]` (or `?×784` with sep='×')."""
+        """Compact form for messages and drawings: `[?,784]`."""
         if self._dims is None:
             return "[?...]"
         return "[" + ",".join("?" if d is None else str(d) for d in self._dims) + "]"

@@ -20,7 +20,7 @@ def _math() -> Any:
 class Tensor:
     """The `index`-th output of node `op`, named `op:index`, with a static shape and dtype."""
 
-    __slots__ = ("op", "value_index", "_shape", "dtype", "__weakref__")
+    __slots__ = ("__weakref__", "_shape", "dtype", "op", "value_index")
 
     # Make NumPy defer to our operators (np.ndarray + Tensor -> Tensor.__radd__).
     __array_priority__ = 100

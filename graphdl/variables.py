@@ -43,7 +43,6 @@ class Variable:
             raise GraphError("Variable: initial_value must be given")
         graph = get_default_graph()
         with graph.name_scope(_scope if _scope is not None else (name or "Variable")) as scope:
-            var_name = scope[:-1]
             with graph.name_scope("Initializer" if _scope is not None else "initial_value"):
                 init = initial_value() if callable(initial_value) else initial_value
                 if dtype is not None and not isinstance(init, Tensor) and not hasattr(init, "_as_tensor"):
@@ -114,13 +113,19 @@ class Variable:
         return self._node.outputs[0]
 
     # updates
-    def assign(self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Tensor:
+    def assign(
+        self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True
+    ) -> Tensor:
         return assign(self, value, name=name)
 
-    def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Tensor:
+    def assign_add(
+        self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True
+    ) -> Tensor:
         return assign_add(self, delta, name=name)
 
-    def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Tensor:
+    def assign_sub(
+        self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True
+    ) -> Tensor:
         return assign_sub(self, delta, name=name)
 
     def eval(self, session: Any = None) -> Any:
@@ -150,11 +155,34 @@ def _delegate(op_name: str) -> Callable[..., Any]:
     return method
 
 
-for _m in (
-    "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ __floordiv__ "
-    "__rfloordiv__ __mod__ __rmod__ __pow__ __rpow__ __matmul__ __rmatmul__ __neg__ __abs__ "
-    "__lt__ __le__ __gt__ __ge__ __getitem__ __and__ __or__ __invert__"
-).split():
+for _m in [
+    "__add__",
+    "__radd__",
+    "__sub__",
+    "__rsub__",
+    "__mul__",
+    "__rmul__",
+    "__truediv__",
+    "__rtruediv__",
+    "__floordiv__",
+    "__rfloordiv__",
+    "__mod__",
+    "__rmod__",
+    "__pow__",
+    "__rpow__",
+    "__matmul__",
+    "__rmatmul__",
+    "__neg__",
+    "__abs__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__getitem__",
+    "__and__",
+    "__or__",
+    "__invert__",
+]:
     setattr(Variable, _m, _delegate(_m))
 Variable.__array_priority__ = 100  # type: ignore[attr-defined]
 

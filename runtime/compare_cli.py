@@ -9,7 +9,6 @@ defines `build()` returning {"graph": Graph, "fetches": [...], "feed_dict": {...
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 from typing import Any
@@ -31,36 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_script(path: str) -> dict[str, Any]:
-    """Run a script file's `build()` and return its dict (via graphdl.scripts when available)."""
-    try:
-        from graphdl.scripts import load_script as shared_loader  # type: ignore[import-not-found]
-    except ImportError:
-        shared_loader = None
-    if shared_loader is not None:
-        return shared_loader(path)  # type: ignore[no-any-return]
-    return _load_script(path)
+    """Run a script file's `build()` and return its checked dict (the convention of graphdl.scripts)."""
+    from graphdl.scripts import load_script as shared_loader
 
-
-def _load_script(path: str) -> dict[str, Any]:
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no such script: {path}")
-    name = "graphdl_script_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path} as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.pop(0)
-    build = getattr(module, "build", None)
-    if not callable(build):
-        raise GraphdlError(f"{path}: the script must define build() returning a dict (see docs/compare.md)")
-    result = build()
-    if not isinstance(result, dict) or "graph" not in result or "fetches" not in result:
-        raise GraphdlError(f"{path}: build() must return a dict with at least 'graph' and 'fetches'")
-    return result
+    return shared_loader(path)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -33,12 +33,12 @@ def flatten_fetches(graph: Graph, fetches: Any) -> tuple[list[Element], Rebuild]
             return lambda vals: _make_mapping(cls, zip(keys, (s(vals) for s in subs), strict=True))
         if isinstance(f, tuple) and hasattr(f, "_fields"):
             subs = [walk(x) for x in f]
-            cls = type(f)
+            cls = type(f)  # type: ignore[assignment]
             return lambda vals: cls(*(s(vals) for s in subs))
         if isinstance(f, list | tuple):
             subs = [walk(x) for x in f]
-            cls = type(f)
-            return lambda vals: cls(s(vals) for s in subs)
+            cls = type(f)  # type: ignore[assignment]
+            return lambda vals: cls(s(vals) for s in subs)  # type: ignore[call-arg]
         if f is None:
             raise GraphError("cannot fetch None")
         raise GraphError(

@@ -7,34 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from compiler.context import RunContext
 from compiler.ir import Plan
-from graphdl.errors import ExecutionError, GraphdlError, UninitializedVariableError
-from graphdl.graph import Node
+from graphdl.errors import ExecutionError, GraphdlError
 
-
-class EvalContext:
-    """Per-step view of the run state given to evaluate rules (variables at run start, pending writes)."""
-
-    __slots__ = ("node", "step", "variables", "writes")
-
-    def __init__(self, variables: Mapping[str, np.ndarray], step: int) -> None:
-        self.node: Node | None = None
-        self.variables = variables
-        self.writes: dict[str, np.ndarray] = {}
-        self.step = step
-
-    def read_variable(self, name: str) -> np.ndarray:
-        try:
-            return self.variables[name]
-        except KeyError:
-            where = self.node.describe() if self.node is not None else name
-            raise UninitializedVariableError(
-                f"{where}: attempting to use uninitialized variable '{name}'; "
-                "run graphdl.global_variables_initializer() (or the variable's initializer) first"
-            ) from None
-
-    def write_variable(self, name: str, value: Any) -> None:
-        self.writes[name] = value
+EvalContext = RunContext  # the interpreter's name for it
 
 
 def run_plan(

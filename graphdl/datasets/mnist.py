@@ -62,7 +62,7 @@ def _download(base: str, dest_dir: str) -> str:
     for mirror in MIRRORS:
         url = mirror + base + ".gz"
         try:
-            with urllib.request.urlopen(url, timeout=60) as r:  # noqa: S310 (fixed https mirrors)
+            with urllib.request.urlopen(url, timeout=60) as r:
                 payload = r.read()
         except OSError as exc:
             errors.append(f"{url}: {exc}")
@@ -106,7 +106,9 @@ def load_file(base: str, train_dir: str | None = None, download: bool = True) ->
 class DataSet:
     """Images (float32 in [0, 1], flattened to 784) and labels, with TF1's `next_batch`."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, seed: int | None = None, reshape: bool = True) -> None:
+    def __init__(
+        self, images: np.ndarray, labels: np.ndarray, seed: int | None = None, reshape: bool = True
+    ) -> None:
         if images.shape[0] != labels.shape[0]:
             raise DatasetError(f"{images.shape[0]} images but {labels.shape[0]} labels")
         if reshape and images.ndim == 3:
@@ -208,11 +210,15 @@ def read_data_sets(
     return Datasets(
         train=DataSet(tr_i[validation_size:], tr_l[validation_size:], seed=seed, reshape=reshape),
         validation=DataSet(tr_i[:validation_size], tr_l[:validation_size], seed=seed, reshape=reshape),
-        test=DataSet(images(arrays["test_images"]), labels(arrays["test_labels"]), seed=seed, reshape=reshape),
+        test=DataSet(
+            images(arrays["test_images"]), labels(arrays["test_labels"]), seed=seed, reshape=reshape
+        ),
     )
 
 
-def load_data(train_dir: str | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def load_data(
+    train_dir: str | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Keras-style `((x_train, y_train), (x_test, y_test))` as uint8 images [N, 28, 28] and int labels."""
     a = {k: load_file(v, train_dir) for k, v in FILES.items()}
     return (a["train_images"], a["train_labels"]), (a["test_images"], a["test_labels"])

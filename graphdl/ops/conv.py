@@ -131,7 +131,7 @@ def _check(x: TensorSpec, w: TensorSpec) -> tuple[list[Any], list[Any]]:
 
 def _out_hw(xs: list[Any], ws: list[Any], attrs: Mapping[str, Any]) -> list[Any]:
     s, d = attrs["strides"], attrs.get("dilations") or [1, 1, 1, 1]
-    out = []
+    out = []  # type: ignore[var-annotated]
     for ax in (1, 2):
         if ws[ax - 1] is None:
             out.append(None)
@@ -273,7 +273,7 @@ register(
     "Conv2DBackpropInput",
     api_name="conv2d_backprop_input",
     infer=_bi_infer,
-    evaluate=lambda inputs, attrs, ctx: backprop_input_patches(np, *inputs, attrs),
+    evaluate=lambda inputs, attrs, ctx: backprop_input_patches(np, *inputs, attrs),  # type: ignore[call-arg]
     lower=_lower_bi,
     gradient=_bi_grad,
     samples=_with_grad_inputs([1, 2]),

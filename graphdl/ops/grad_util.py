@@ -62,7 +62,7 @@ register(
     samples=lambda rng: [
         Sample([rng.standard_normal((2, 3, 4)), rng.standard_normal((3, 1))], grad_inputs=[0]),
         Sample([rng.standard_normal((2, 3)), rng.standard_normal((2, 3))], grad_inputs=[0]),
-        Sample([rng.standard_normal((5,)), np.float64(1.0)], grad_inputs=[0]),
+        Sample([rng.standard_normal((5,)), np.float64(1.0)], grad_inputs=[0]),  # type: ignore[list-item]
     ],
     doc="Sums a broadcast gradient down to the run-time shape of `like`.",
 )

@@ -64,7 +64,7 @@ def _compare_samples(rng: np.random.Generator) -> list[Sample]:
         Sample([x, rng.standard_normal((3,))]),
         Sample([x, x.copy()]),
         Sample([ints, ints[::-1].copy()]),
-        Sample([np.float64(0.5), rng.standard_normal((0, 2))]),
+        Sample([np.float64(0.5), rng.standard_normal((0, 2))]),  # type: ignore[list-item]
     ]
 
 

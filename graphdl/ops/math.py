@@ -364,9 +364,9 @@ def _clip_samples(rng: np.random.Generator) -> list[Sample]:
     x = rng.uniform(-2, 2, (3, 4))
     x = np.where(np.abs(np.abs(x) - 1.0) < 0.1, 0.0, x)  # keep away from the bounds' kinks
     return [
-        Sample([x, np.float64(-1.0), np.float64(1.0)]),
+        Sample([x, np.float64(-1.0), np.float64(1.0)]),  # type: ignore[list-item]
         Sample([x, np.full((4,), -1.0), np.full((3, 1), 1.0)]),
-        Sample([x[0], np.float64(-1.0), np.float64(1.0)], grad_inputs=[0]),
+        Sample([x[0], np.float64(-1.0), np.float64(1.0)], grad_inputs=[0]),  # type: ignore[list-item]
     ]
 
 

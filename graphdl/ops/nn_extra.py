@@ -66,14 +66,14 @@ def _mask_rule(xp: Any) -> Any:
 def _mask_samples(rng: np.random.Generator) -> list[Sample]:
     a = {"noise_shape": None, "seed": 3, "seed2": 4}
     return [
-        Sample([np.zeros((4, 5), np.float32), np.float32(0.7)], a, grad_inputs=[]),
+        Sample([np.zeros((4, 5), np.float32), np.float32(0.7)], a, grad_inputs=[]),  # type: ignore[list-item]
         Sample(
-            [np.zeros((3, 2, 6)), np.float64(0.5)],
+            [np.zeros((3, 2, 6)), np.float64(0.5)],  # type: ignore[list-item]
             {"noise_shape": [None, 1, 6], "seed": 1, "seed2": 9},
             grad_inputs=[],
         ),
-        Sample([np.zeros((2, 3), np.float32), np.float32(1.0)], a, grad_inputs=[]),
-        Sample([np.zeros((0, 3), np.float32), np.float32(0.5)], a, grad_inputs=[]),
+        Sample([np.zeros((2, 3), np.float32), np.float32(1.0)], a, grad_inputs=[]),  # type: ignore[list-item]
+        Sample([np.zeros((0, 3), np.float32), np.float32(0.5)], a, grad_inputs=[]),  # type: ignore[list-item]
     ]
 
 

@@ -88,7 +88,9 @@ register(
 def placeholder_with_default(input: Any, shape: Any, name: str | None = None) -> Tensor:
     """TF1 `tf.placeholder_with_default(input, shape)`."""
     t = convert_to_tensor(input)
-    return make_op("PlaceholderWithDefault", [t], {"shape": as_shape(shape)}, name or "PlaceholderWithDefault").outputs[0]
+    return make_op(
+        "PlaceholderWithDefault", [t], {"shape": as_shape(shape)}, name or "PlaceholderWithDefault"
+    ).outputs[0]
 
 
 def _const_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
@@ -114,9 +116,9 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Cons
     if shape is not None:
         target = as_shape(shape).as_list()
         if arr.size == 1:
-            arr = np.full(target, arr.reshape(()), dtype=arr.dtype)
+            arr = np.full(target, arr.reshape(()), dtype=arr.dtype)  # type: ignore[arg-type]
         elif int(np.prod(target)) == arr.size:  # type: ignore[arg-type]
-            arr = arr.reshape(target)
+            arr = arr.reshape(target)  # type: ignore[arg-type]
         else:
             raise get_default_graph().located_error(
                 ShapeError, "constant", f"value of shape {arr.shape} does not fit shape {target}"
@@ -190,7 +192,9 @@ def _assign(op_type: str, ref: Any, value: Any, name: str | None) -> Tensor:
     return make_op(op_type, [target, v], {}, name or op_type).outputs[0]
 
 
-def assign(ref: Any, value: Any, validate_shape: bool = True, use_locking: Any = None, name: str | None = None) -> Tensor:
+def assign(
+    ref: Any, value: Any, validate_shape: bool = True, use_locking: Any = None, name: str | None = None
+) -> Tensor:
     """TF1 `tf.assign(ref, value)`: returns the new value; the write lands when the run ends."""
     return _assign("Assign", ref, value, name)
 

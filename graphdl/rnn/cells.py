@@ -24,7 +24,7 @@ __all__ = [
     "RNNCell", "BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell", "MultiRNNCell", "LSTMStateTuple",
 ]  # fmt: skip
 
-_LSTMStateTuple = namedtuple("LSTMStateTuple", ("c", "h"))
+_LSTMStateTuple = namedtuple("LSTMStateTuple", ("c", "h"))  # type: ignore[name-match]
 
 
 class LSTMStateTuple(_LSTMStateTuple):

@@ -41,7 +41,7 @@ def test_plan_shape_error_with_fed_shapes():
     x = gd.placeholder(gd.float32, [None, None], name="x")
     w = gd.constant(np.ones((3, 2), np.float32))
     y = gd.matmul(x, w, name="mm")
-    with pytest.raises(gd.ShapeError, match="matmul 'mm'.*fed shapes.*inner dimensions"):
+    with pytest.raises(gd.ShapeError, match=r"matmul 'mm'.*fed shapes.*inner dimensions"):
         compiler.plan(gd.get_default_graph(), [y], {x: TensorSpec(TensorShape([2, 4]), gd.float32)})
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import graphdl as gd
 from graphdl.errors import BackendError, DTypeError, ExecutionError, ShapeError
+from tests.oracle.harness import numeric_grad
 
 BACKENDS = ["interpreter", "xla"]
 RNG = np.random.default_rng(7)
@@ -55,20 +56,6 @@ def fresh_graph():
 
 def ph(shape, dtype=gd.float64):
     return gd.placeholder(dtype, shape)
-
-
-def numeric_grad(f, x0: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    x = np.array(x0, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        old = x.flat[i]
-        x.flat[i] = old + eps
-        fp = f(x)
-        x.flat[i] = old - eps
-        fm = f(x)
-        x.flat[i] = old
-        g.flat[i] = (fp - fm) / (2 * eps)
-    return g
 
 
 def check_grads(build, values, unknown_dims=True):

@@ -37,8 +37,10 @@ def test_read_small_files(tmp_path, no_checksums, gz):
     assert ds.train.images.shape == (25, 784) and ds.validation.images.shape == (5, 784)
     assert ds.test.labels.shape == (10, 10)
     assert ds.train.images.dtype == np.float32
-    assert 0.0 <= ds.train.images.min() and ds.train.images.max() <= 1.0
-    np.testing.assert_allclose(ds.validation.images[0], arrays["train-images-idx3-ubyte"][0].reshape(-1) / 255.0)
+    assert ds.train.images.min() >= 0.0 and ds.train.images.max() <= 1.0
+    np.testing.assert_allclose(
+        ds.validation.images[0], arrays["train-images-idx3-ubyte"][0].reshape(-1) / 255.0
+    )
     assert ds.validation.labels[0].argmax() == arrays["train-labels-idx1-ubyte"][0]
 
 
@@ -47,9 +49,9 @@ def test_next_batch_shuffles_each_epoch(tmp_path, no_checksums):
     ds = mnist.read_data_sets(str(tmp_path), validation_size=0, seed=1, download=False)
     seen = np.concatenate([ds.train.next_batch(10)[1] for _ in range(3)])
     assert sorted(seen.tolist()) == sorted(ds.train.labels.tolist())
-    x, y = ds.train.next_batch(7)
+    x, _ = ds.train.next_batch(7)
     assert x.shape == (7, 784) and ds.train.epochs_completed == 1
-    x, y = ds.train.next_batch(30)  # crosses an epoch boundary
+    x, _ = ds.train.next_batch(30)  # crosses an epoch boundary
     assert x.shape == (30, 784) and ds.train.epochs_completed == 2
 
 
@@ -63,7 +65,8 @@ def test_wrong_magic_rejected(tmp_path):
 def test_truncated_file_rejected(tmp_path):
     path = str(tmp_path / "t10k-labels-idx1-ubyte")
     idx.write_idx(path, np.arange(10, dtype=np.uint8))
-    data = open(path, "rb").read()[:-3]
+    with open(path, "rb") as f:
+        data = f.read()[:-3]
     with pytest.raises(idx.DatasetError, match="header says"):
         idx.parse_idx(data, idx.LABELS_MAGIC, path)
 
@@ -91,6 +94,21 @@ def test_missing_files_without_download(tmp_path, monkeypatch):
 def test_real_mnist_from_data_dir():
     assert os.environ.get("GRAPHDL_DATA_DIR"), "GRAPHDL_DATA_DIR must point at the shared data"
     ds = mnist.read_data_sets(one_hot=False, download=False)
-    assert ds.train.num_examples == 55000 and ds.validation.num_examples == 5000 and ds.test.num_examples == 10000
+    assert (
+        ds.train.num_examples == 55000
+        and ds.validation.num_examples == 5000
+        and ds.test.num_examples == 10000
+    )
     assert ds.train.images.shape == (55000, 784)
-    assert np.bincount(ds.test.labels, minlength=10).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert np.bincount(ds.test.labels, minlength=10).tolist() == [
+        980,
+        1135,
+        1032,
+        1010,
+        982,
+        892,
+        958,
+        1028,
+        974,
+        1009,
+    ]

@@ -96,9 +96,8 @@ def test_mixing_graphs_is_an_error():
 def test_shape_error_names_op_shapes_and_line():
     x = gd.placeholder(gd.float32, [None, 784], name="x")
     w = gd.constant(np.zeros((300, 10), np.float32))
-    with gd.name_scope("dense"):
-        with pytest.raises(gd.ShapeError) as err:
-            gd.matmul(x, w)
+    with gd.name_scope("dense"), pytest.raises(gd.ShapeError) as err:
+        gd.matmul(x, w)
     msg = str(err.value)
     assert "matmul 'dense/MatMul'" in msg
     assert "[?,784] x [300,10]" in msg

@@ -11,6 +11,7 @@ import pytest
 import graphdl as gd
 from graphdl.errors import DTypeError, ShapeError
 from graphdl.registry import get_op_def
+from tests.oracle.harness import numeric_grad
 
 BACKENDS = ["interpreter", "xla"]
 RNG = np.random.default_rng(1234)
@@ -29,21 +30,6 @@ def run_both(fetches, feeds=None):
 
 def line_here() -> int:
     return inspect.currentframe().f_back.f_lineno  # type: ignore[union-attr]
-
-
-def numeric_grad(f_value, x0: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central differences of a scalar function of one float64 array."""
-    x = np.array(x0, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        old = x.flat[i]
-        x.flat[i] = old + eps
-        fp = f_value(x)
-        x.flat[i] = old - eps
-        fm = f_value(x)
-        x.flat[i] = old
-        g.flat[i] = (fp - fm) / (2 * eps)
-    return g
 
 
 def check_grads(build, values, rtol=1e-5, atol=1e-6):

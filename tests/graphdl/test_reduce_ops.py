@@ -10,6 +10,7 @@ import pytest
 
 import graphdl as gd
 from graphdl.errors import DTypeError, ShapeError
+from tests.oracle.harness import numeric_grad
 
 RNG = np.random.default_rng(4321)
 
@@ -21,20 +22,6 @@ def run(fetches, feeds=None, backend="interpreter"):
 
 def run_both(fetches, feeds=None):
     return run(fetches, feeds, "interpreter"), run(fetches, feeds, "xla")
-
-
-def numeric_grad(f_value, x0: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    x = np.array(x0, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        old = x.flat[i]
-        x.flat[i] = old + eps
-        fp = f_value(x)
-        x.flat[i] = old - eps
-        fm = f_value(x)
-        x.flat[i] = old
-        g.flat[i] = (fp - fm) / (2 * eps)
-    return g
 
 
 def check_grad(build, value, static_shape=False, rtol=1e-5, atol=1e-6):

@@ -49,6 +49,21 @@ def build(op: OpDef, sample: Sample) -> tuple[gd.Graph, Any, list[Any], dict[Any
     return g, node, ins, feeds
 
 
+def numeric_grad(f, x0: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of a scalar function of one float64 array."""
+    x = np.array(x0, dtype=np.float64)
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        old = x.flat[i]
+        x.flat[i] = old + eps
+        fp = f(x)
+        x.flat[i] = old - eps
+        fm = f(x)
+        x.flat[i] = old
+        g.flat[i] = (fp - fm) / (2 * eps)
+    return g
+
+
 def assert_close(a: Any, b: Any, what: str, scale: float = 1.0) -> None:
     a = np.asarray(a)
     b = np.asarray(b)
@@ -64,7 +79,7 @@ def check_infer_evaluate_lower(op: OpDef, sample: Sample) -> list[np.ndarray]:
     """infer's shapes/dtypes match evaluate's arrays; lower agrees with evaluate."""
     from graphdl._jax import jnp
 
-    g, node, ins, feeds = build(op, sample)
+    g, node, _, feeds = build(op, sample)
     with gd.Session(graph=g, backend="interpreter") as sess:
         outs = sess.run(list(node.outputs), feeds)
     for t, v in zip(node.outputs, outs, strict=True):
@@ -98,17 +113,27 @@ def check_gradient(op: OpDef, sample: Sample, seed: int = 0) -> None:
     grad_idx = (
         list(sample.grad_inputs)
         if sample.grad_inputs is not None
-        else [i for i, v in enumerate(sample.inputs) if np.asarray(v).dtype.kind == "f" and i not in sample.const_inputs]
+        else [
+            i
+            for i, v in enumerate(sample.inputs)
+            if np.asarray(v).dtype.kind == "f" and i not in sample.const_inputs
+        ]
     )
     if not grad_idx:
         return
     for i in grad_idx:
-        assert np.asarray(sample.inputs[i]).dtype == np.float64, f"{op.name}: gradient samples must be float64"
+        assert np.asarray(sample.inputs[i]).dtype == np.float64, (
+            f"{op.name}: gradient samples must be float64"
+        )
     with gd.Session(graph=g, backend="interpreter") as sess:
         outs = sess.run(list(node.outputs), feeds)
     weights = _loss_weights(outs, rng)
     with g.as_default():
-        terms = [gd.reduce_sum(t * gd.constant(w)) for t, w in zip(node.outputs, weights, strict=True) if w is not None]
+        terms = [
+            gd.reduce_sum(t * gd.constant(w))
+            for t, w in zip(node.outputs, weights, strict=True)
+            if w is not None
+        ]
         loss = gd.add_n(terms) if len(terms) > 1 else terms[0]
         grads = gd.gradients(loss, [ins[i] for i in grad_idx])
     with gd.Session(graph=g, backend="interpreter") as sess:
@@ -131,7 +156,11 @@ def check_gradient(op: OpDef, sample: Sample, seed: int = 0) -> None:
                 nflat[j] = (fp - fm) / (2 * eps)
             got = np.zeros_like(v) if grads[k] is None else np.asarray(sym[k])
             np.testing.assert_allclose(
-                got, num, rtol=1e-5, atol=1e-6, err_msg=f"{op.name}: gradient wrt input {i} vs finite differences"
+                got,
+                num,
+                rtol=1e-5,
+                atol=1e-6,
+                err_msg=f"{op.name}: gradient wrt input {i} vs finite differences",
             )
 
     # jax.grad of the lowering
@@ -154,5 +183,9 @@ def check_gradient(op: OpDef, sample: Sample, seed: int = 0) -> None:
     for k, i in enumerate(grad_idx):
         got = np.zeros_like(np.asarray(sample.inputs[i])) if grads[k] is None else np.asarray(sym[k])
         np.testing.assert_allclose(
-            got, np.asarray(jg[k]), rtol=1e-6, atol=1e-8, err_msg=f"{op.name}: gradient wrt input {i} vs jax.grad"
+            got,
+            np.asarray(jg[k]),
+            rtol=1e-6,
+            atol=1e-8,
+            err_msg=f"{op.name}: gradient wrt input {i} vs jax.grad",
         )

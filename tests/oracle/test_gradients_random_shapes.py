@@ -61,7 +61,11 @@ def _check(build, values) -> None:
 
 
 @SETTINGS
-@given(name=st.sampled_from(sorted(UNARY)), shape=array_shapes(min_dims=1, max_dims=3, max_side=4), seed=st.integers(0, 2**16))
+@given(
+    name=st.sampled_from(sorted(UNARY)),
+    shape=array_shapes(min_dims=1, max_dims=3, max_side=4),
+    seed=st.integers(0, 2**16),
+)
 def test_unary_gradients(name, shape, seed):
     fn, fix = UNARY[name]
     v = np.random.default_rng(seed).standard_normal(shape)

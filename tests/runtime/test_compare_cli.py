@@ -1,5 +1,3 @@
-
-
 def test_graphdl_compare_on_an_example():
     import os
     import subprocess
