@@ -68,4 +68,7 @@ def test_tf1_program_a_few_hundred_steps(tmp_path: object) -> None:
 def test_tf1_program_full(tmp_path: object) -> None:
     out, acc = _run_program(tmp_path, steps=None)
     assert "Step 10000," in out
-    assert acc > 0.92  # TF1 (tf.compat.v1, TF 2.21) gives 0.9368 with this program
+    # The program seeds nothing, so its accuracy varies from run to run: graphdl gave 0.9195, 0.9326,
+    # 0.9328, 0.9372 and 0.9398 in five runs; TF1 (tf.compat.v1, TF 2.21) 0.9368. A program whose
+    # gradients were wrong would stay far below this.
+    assert acc > 0.91
