@@ -24,7 +24,7 @@ def render() -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for op in all_op_defs():
-        family = op.infer.__module__.rpartition(".")[2]
+        family = op.module.rpartition(".")[2]
         doc = " ".join((op.doc or "").split()).replace("|", "\\|")
         grad = "yes" if op.differentiable else "no"
         lines.append(f"| `{op.name}` | `{op.api_name}` | {family} | {op.kind} | {grad} | {doc} |")

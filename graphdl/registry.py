@@ -8,10 +8,13 @@ Rule signatures:
   gradient(node: Node, grads: list[Tensor]) -> list[Tensor | None]       one entry per input
   lower(inputs: list[jax.Array], attrs, ctx: LowerContext) -> array | tuple of arrays
 Inputs listed in `ref_inputs` (a variable being assigned) are passed as None to evaluate/lower.
+Inputs listed in `shape_inputs` are read only for their shape (zeros_like, shape, broadcast_like):
+constant folding evaluates such ops when those shapes are static.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -97,8 +100,10 @@ class OpDef:
     kind: str = "op"
     stateful: bool = False
     ref_inputs: tuple[int, ...] = ()
+    shape_inputs: tuple[int, ...] = ()
     samples: SampleFn | None = None
     doc: str = ""
+    module: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -127,6 +132,7 @@ def register(
     kind: str = "op",
     stateful: bool = False,
     ref_inputs: tuple[int, ...] = (),
+    shape_inputs: tuple[int, ...] = (),
     samples: SampleFn | None = None,
     doc: str = "",
 ) -> OpDef:
@@ -144,8 +150,10 @@ def register(
         kind=kind,
         stateful=stateful or kind in ("variable", "update", "random", "placeholder"),
         ref_inputs=ref_inputs,
+        shape_inputs=shape_inputs,
         samples=samples,
         doc=doc,
+        module=sys._getframe(1).f_globals.get("__name__", ""),
     )
     _REGISTRY[name] = op
     return op

@@ -13,6 +13,9 @@ from graphdl.registry import TensorSpec, get_op_def
 from graphdl.shapes import TensorShape
 
 MAX_FOLDED_ELEMENTS = 1_000_000  # larger results stay computed at run time (keeps plans and HLO small)
+# An op that reads an input only for its (static) shape folds when its result is small: a large
+# broadcast is cheaper to compute at run time than to carry as a literal.
+MAX_SHAPE_FOLDED_ELEMENTS = 4096
 
 
 class FoldContext:
@@ -75,6 +78,22 @@ def _evaluate(step: Step, args: list[np.ndarray]) -> list[np.ndarray] | None:
     return out
 
 
+def _known_args(st: Step, values: dict[int, np.ndarray], specs: dict[int, TensorSpec]) -> list[Any] | None:
+    """The step's inputs when all are known at plan time: constants, or static shapes of shape-only inputs."""
+    args: list[Any] = []
+    for k, i in enumerate(st.inputs):
+        if i is None:
+            return None
+        if i in values:
+            args.append(values[i])
+        elif k in st.op_def.shape_inputs and i in specs and specs[i].shape.is_fully_defined():
+            shape = tuple(int(d) for d in specs[i].shape.as_tuple())  # type: ignore[arg-type]
+            args.append(np.broadcast_to(np.zeros((), specs[i].dtype.np), shape))  # only its shape is read
+        else:
+            return None
+    return args
+
+
 def fold_constants(plan: Plan) -> Plan:
     """Replace each pure op step whose inputs are all constants by Const steps holding its outputs."""
     values: dict[int, np.ndarray] = {}
@@ -87,14 +106,16 @@ def fold_constants(plan: Plan) -> Plan:
             values[st.outputs[0]] = c
             steps.append(st)
             continue
+        args = _known_args(st, values, slot_specs)
         foldable = (
-            st.op_def.kind == "op"
-            and is_pure(st)
-            and st.outputs
-            and all(i is not None and i in values for i in st.inputs)
-            and not _too_big(st)
+            st.op_def.kind == "op" and is_pure(st) and st.outputs and args is not None and not _too_big(st)
         )
-        result = _evaluate(st, [values[i] for i in st.inputs]) if foldable else None  # type: ignore[index]
+        if foldable and len(args) and any(i in st.op_def.shape_inputs for i in range(len(args))):  # type: ignore[arg-type]
+            foldable = all(
+                s.shape.is_fully_defined() and (s.shape.num_elements() or 0) <= MAX_SHAPE_FOLDED_ELEMENTS
+                for s in st.specs
+            )
+        result = _evaluate(st, args) if foldable else None  # type: ignore[arg-type]
         if result is None:
             steps.append(st)
             continue

@@ -134,6 +134,7 @@ for _op, _api, _v in (("ZerosLike", "zeros_like", 0), ("OnesLike", "ones_like", 
         evaluate=_like_kernel(np, _v),
         lower=_like_kernel(jnp, _v),
         gradient=lambda node, grads: [None],
+        shape_inputs=(0,),
         samples=lambda rng: [
             Sample([rng.standard_normal((2, 3))], {"dtype": None}),
             Sample([rng.standard_normal(())], {"dtype": None}),

@@ -55,6 +55,7 @@ def _unbroadcast_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
 register(
     "Unbroadcast",
     api_name="unbroadcast",
+    shape_inputs=(1,),
     infer=_unbroadcast_infer,
     evaluate=lambda inputs, attrs, ctx: _sum_to(np, inputs[0], inputs[1].shape),
     lower=lambda inputs, attrs, ctx: _sum_to(jnp, inputs[0], inputs[1].shape),
@@ -110,6 +111,7 @@ def _broadcast_like_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
 register(
     "BroadcastLike",
     api_name="broadcast_like",
+    shape_inputs=(1,),
     infer=_broadcast_like_infer,
     evaluate=_broadcast_like_eval,
     lower=_broadcast_like_lower,

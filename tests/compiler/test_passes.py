@@ -233,3 +233,28 @@ def test_optimized_training_step_matches_unoptimized_on_both_backends():
     for losses, wv in finals[1:]:
         np.testing.assert_allclose(losses, finals[0][0], rtol=1e-5)
         np.testing.assert_allclose(wv, finals[0][1], rtol=1e-5, atol=1e-6)
+
+
+def test_fold_ops_that_read_only_a_static_shape():
+    from compiler.passes.fold import MAX_SHAPE_FOLDED_ELEMENTS
+
+    x = gd.placeholder(gd.float32, [None, 3], name="x")
+    ones = gd.ones_like(x)
+    n = gd.reduce_sum(gd.zeros_like(x))
+    feeds = {x: np.zeros((4, 3), np.float32)}
+    folded = op_types(plan_with([ones, n], feeds, [fold_constants]))
+    assert folded["OnesLike"] == 0 and folded["ZerosLike"] == 0 and folded["Sum"] == 0
+    # without a fed (static) shape nothing is known at plan time
+    unfolded = op_types(plan_with([ones, n], None, [fold_constants]))
+    assert unfolded["OnesLike"] == 1 and unfolded["ZerosLike"] == 1
+    # a large broadcast stays a run-time op rather than a big literal
+    big = gd.placeholder(gd.float32, [None, MAX_SHAPE_FOLDED_ELEMENTS], name="big")
+    z = gd.zeros_like(big)
+    kept = op_types(
+        plan_with([z], {big: np.zeros((2, MAX_SHAPE_FOLDED_ELEMENTS), np.float32)}, [fold_constants])
+    )
+    assert kept["ZerosLike"] == 1
+    with gd.Session(backend="interpreter") as sess:
+        out = sess.run([ones, n], feeds)
+    np.testing.assert_array_equal(out[0], np.ones((4, 3), np.float32))
+    assert out[1] == 0
