@@ -55,56 +55,6 @@ def resolve_device(device: str | None) -> Any:
     return devices[i]
 
 
-STAGE_MIN_BYTES = 4096
-_ALIGN = 64
-
-
-def aligned_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """An uninitialized C-contiguous array whose data starts on a 64-byte boundary."""
-    dt = np.dtype(dtype)
-    n = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
-    raw = np.empty(n + _ALIGN, np.uint8)
-    off = (-raw.ctypes.data) % _ALIGN
-    return raw[off : off + n].view(dt).reshape(shape)
-
-
-class FeedStager:
-    """Large NumPy feeds for XLA:CPU: an array whose data is 64-byte aligned is used in place by
-    XLA, any other is copied by JAX's slow generic path. This copies such feeds into aligned
-    buffers kept per feed (reused: a copy waits until the run that read the buffer is done)."""
-
-    def __init__(self, slots: Sequence[int]) -> None:
-        self.slots = tuple(slots)
-        self.bufs: dict[int, np.ndarray] = {}
-        self.pending: Any = None  # an output of the last run that read the buffers
-
-    def __call__(self, fvals: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
-        out: list[Any] | None = None
-        for i in self.slots:
-            a = fvals[i]
-            if a.__class__ is not np.ndarray or (
-                a.__array_interface__["data"][0] % _ALIGN == 0 and a.flags.c_contiguous
-            ):
-                continue
-            buf = self.bufs.get(i)
-            if buf is None or buf.shape != a.shape or buf.dtype != a.dtype:
-                buf = self.bufs[i] = aligned_empty(a.shape, a.dtype)
-            elif self.pending is not None:
-                if self.pending.is_deleted():
-                    # the marker was a variable a later run donated: we cannot wait on it, so leave
-                    # the old buffers to the runs that may still read them and start fresh ones
-                    self.bufs.clear()
-                    buf = self.bufs[i] = aligned_empty(a.shape, a.dtype)
-                else:
-                    self.pending.block_until_ready()
-                self.pending = None
-            np.copyto(buf, a)
-            if out is None:
-                out = list(fvals)
-            out[i] = buf
-        return (fvals, False) if out is None else (tuple(out), True)
-
-
 class XlaExecutable:
     """One compiled plan: call it with (variables, feeds, step) -> (flat fetch values, writes).
 
@@ -149,23 +99,6 @@ class XlaExecutable:
 
         self.program = program
         self._put = backend.device_put_feeds
-        self._stager: FeedStager | None = None
-        self._staged = False
-        if backend.platform == "cpu" and self._put is None:
-            big = []
-            for i, n in enumerate(self.feed_names):
-                spec = plan.feed_specs[n]
-                dims = spec.shape.dims or ()
-                if None in dims:
-                    continue
-                size = int(np.prod([int(d) for d in dims if d is not None], dtype=np.int64))
-                if size * spec.dtype.np.itemsize >= STAGE_MIN_BYTES:
-                    big.append(i)
-            if big:
-                self._stager = FeedStager(big)
-        # which output tells that a run is done (all outputs of an XLA:CPU run become ready together)
-        live = [i for i, slot in enumerate(plan.fetch_slots) if slot is not None]
-        self._done_fetch = live[0] if live else None
         # pure: no variables, no writes, no randomness, feeds already on the device: the jitted
         # function takes the feed tuple alone and returns the fetch tuple (the cheapest call).
         self.pure_fn: Any = None
@@ -191,8 +124,6 @@ class XlaExecutable:
         fvals = tuple(feed_values)
         if self._put is not None:
             fvals = self._put(fvals)
-        elif self._stager is not None:
-            fvals, self._staged = self._stager(fvals)
         if len(dvals) + len(ovals) > 1 or ((dvals or ovals) and kvals):
             # never donate a buffer that is also passed elsewhere (it would be deleted under it)
             seen: set[int] = {id(v) for v in kvals}
@@ -211,29 +142,17 @@ class XlaExecutable:
 
     def _make_call_flat(self) -> Any:
         """`call_flat`, specialised to what the plan reads and writes (it is the per-run hot path)."""
-        jitted, write_names, stager, done = self.jitted, self.write_names, self._stager, self._done_fetch
+        jitted, write_names = self.jitted, self.write_names
         if self.pure_fn is not None:
-            if stager is None:
 
-                def pure_call(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
-                    return jitted(tuple(feed_values)), None
+            def pure_call(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
+                return jitted(tuple(feed_values)), None
 
-                return pure_call
-
-            def staged_pure_call(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
-                fvals, staged = stager(tuple(feed_values))
-                fetched = jitted(fvals)
-                if staged and done is not None:
-                    stager.pending = fetched[done]
-                return fetched, None
-
-            return staged_pure_call
+            return pure_call
         args = self.args
 
         def call_flat(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
             fetched, written = jitted(*args(variables, feed_values, step))
-            if stager is not None and self._staged:
-                stager.pending = fetched[done] if done is not None else (written[0] if written else None)
             return fetched, dict(zip(write_names, written, strict=True)) if write_names else None
 
         return call_flat

@@ -110,6 +110,11 @@ def _infer(n_refs: int, scalars: Sequence[int], grad_index: int) -> Callable[...
     return infer
 
 
+def _as(xp: Any, x: Any, dtype: Any) -> Any:
+    x = xp.asarray(x)
+    return x if x.dtype == dtype else x.astype(dtype)
+
+
 def _rule(kernel: Kernel, xp: Any, n_refs: int) -> Callable[..., Any]:
     """evaluate/lower: read the written variables, run the kernel, write them, output the new var."""
 
@@ -117,7 +122,7 @@ def _rule(kernel: Kernel, xp: Any, n_refs: int) -> Callable[..., Any]:
         names = [ctx.node.inputs[i].op.name for i in range(n_refs)]
         refs = [xp.asarray(ctx.read_variable(n)) for n in names]
         dtype = refs[0].dtype
-        new = [xp.asarray(x).astype(dtype) for x in kernel(xp, attrs, *refs, *inputs[n_refs:])]
+        new = [_as(xp, x, dtype) for x in kernel(xp, attrs, *refs, *inputs[n_refs:])]
         for n, value in zip(names, new, strict=True):
             ctx.write_variable(n, value)
         return new[0]

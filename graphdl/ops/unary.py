@@ -36,9 +36,11 @@ UnaryGrad = Callable[[Tensor, Tensor, Tensor], Tensor]
 
 
 def _np_sigmoid(x: np.ndarray) -> np.ndarray:
+    # 1/(1+exp(-x)) is already stable: exp overflows to inf for very negative x, giving exactly 0,
+    # and 1/(1+E) keeps full relative precision as the result shrinks towards e^x.
     x = np.asarray(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype)
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def _unary_samples(domain: str = "any") -> Callable[[np.random.Generator], list[Sample]]:

@@ -42,8 +42,7 @@ def _needs(*names: str) -> None:
         obj: object = tf
         for part in n.split("."):
             obj = getattr(obj, part, None)
-            if obj is None:
-                pytest.skip(f"tf.{n} is not available yet")
+            assert obj is not None, f"tf.{n} is missing"
 
 
 # --- dense ------------------------------------------------------------------------------------------------

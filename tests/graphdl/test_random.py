@@ -266,7 +266,6 @@ def test_shape_from_an_int_tensor() -> None:
         s.run(r, {n: np.array([4, 3], np.int32)})
 
 
-@pytest.mark.skipif(not hasattr(gd, "shape"), reason="graphdl.shape (array ops) not available yet")
 def test_shape_given_as_tf_shape() -> None:
     p = gd.placeholder(gd.float32, [None, 2])
     r = gd.random_uniform(gd.shape(p), seed=3)

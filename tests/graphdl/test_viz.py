@@ -237,16 +237,14 @@ def test_unrolled_rnn_renders(tmp_path) -> None:
 
 
 def test_lstm_static_rnn_is_folded() -> None:
-    rnn = pytest.importorskip("graphdl.rnn")
+    from graphdl import rnn
+
     g = gd.Graph()
     with g.as_default():
         x = gd.placeholder(gd.float32, [None, 28, 28], name="x")
-        try:
-            inputs = gd.unstack(x, 28, 1)
-            cell = rnn.BasicLSTMCell(16)
-            outputs, _ = rnn.static_rnn(cell, inputs, dtype=gd.float32)
-        except (AttributeError, GraphdlError) as exc:  # pragma: no cover - ops not there yet
-            pytest.skip(f"static_rnn not available: {exc}")
+        inputs = gd.unstack(x, 28, 1)
+        cell = rnn.BasicLSTMCell(16)
+        outputs, _ = rnn.static_rnn(cell, inputs, dtype=gd.float32)
         loss = gd.reduce_sum(gd.square(outputs[-1]), name="loss")
         gd.train.GradientDescentOptimizer(0.1).minimize(loss)
     fwd = viz.draw(g)

@@ -289,7 +289,7 @@ def _unaligned(shape, dtype=np.float32):
     return raw[start : start + n].reshape(shape)
 
 
-def test_large_unaligned_feeds_are_staged_and_stay_correct(graph):
+def test_unaligned_and_reused_feed_arrays_stay_correct(graph):
     x = gd.placeholder(gd.float32, [64, 100], name="x")
     w = gd.Variable(np.zeros((1, 100), np.float32), name="w")
     col = gd.matmul(gd.constant(np.ones((1, 64), np.float32)), x)  # column sums, shape [1, 100]
@@ -305,12 +305,10 @@ def test_large_unaligned_feeds_are_staged_and_stay_correct(graph):
         got = sess.run([col, x], {x: xv})
         np.testing.assert_array_equal(got[0], np.full((1, 100), 64.0 * (k + 10)))
         np.testing.assert_array_equal(got[1], xv)
-    stagers = [p.execute._stager for e in sess._fast.values() for p in e.programs.values()]
-    assert any(s is not None and s.bufs for s in stagers)
     aligned = np.empty((64, 100), np.float32)
     aligned[...] = 2
     np.testing.assert_array_equal(sess.run(col, {x: aligned}), np.full((1, 100), 128.0))
-    for _ in range(3):  # an op-only fetch with a staged feed, the feed rewritten right after
+    for _ in range(3):  # an op-only fetch, the feed array rewritten right after the run returns
         xv[...] = 1
         sess.run(upd.op, {x: xv})
         xv[...] = 1000
@@ -318,8 +316,6 @@ def test_large_unaligned_feeds_are_staged_and_stay_correct(graph):
 
 
 def test_random_ops_match_interpreter_bit_for_bit_without_retracing(graph):
-    if not hasattr(gd, "random_normal"):
-        pytest.skip("random ops not available")
     r = gd.random_normal([3, 4], seed=7)
     u = gd.random_uniform([5], seed=1, dtype=gd.float32)
     sx, si = Session(backend="xla"), Session(backend="interpreter")
@@ -331,26 +327,3 @@ def test_random_ops_match_interpreter_bit_for_bit_without_retracing(graph):
         draws.append(a[0])
     assert not np.array_equal(draws[0], draws[1])  # each run draws anew (the step advances)
     assert sx.backend.traces == 1
-
-
-def _view_at(base: np.ndarray, shape: tuple[int, ...], aligned: bool) -> np.ndarray:
-    """A float32 view into `base` whose data address is (or is not) 64-byte aligned."""
-    n = int(np.prod(shape))
-    for k in range(16):
-        addr = base.__array_interface__["data"][0] + 4 * k
-        if (addr % 64 == 0) == aligned:
-            return base[k : k + n].reshape(shape)
-    raise AssertionError("no suitable offset")
-
-
-def test_staged_feeds_after_the_marker_run_was_donated():
-    """Regression: a staged run, then an unstaged one that donates the staged run's output, then a staged one."""
-    x = gd.placeholder(gd.float32, [64, 100], name="x")
-    w = gd.Variable(np.zeros(100, np.float32), name="w")
-    train = gd.assign_add(w, gd.reduce_sum(x, axis=0)).op
-    base = np.ones(64 * 100 + 16, np.float32)
-    with gd.Session(backend="xla") as sess:
-        sess.run(w.initializer)
-        for aligned in (False, True, False, False):
-            sess.run(train, {x: _view_at(base, (64, 100), aligned)})
-        np.testing.assert_array_equal(sess.run(w), np.full(100, 4 * 64, np.float32))
