@@ -18,7 +18,7 @@ def flatten_fetches(graph: Graph, fetches: Any) -> tuple[list[Element], Rebuild]
     flat: list[Element] = []
 
     def walk(f: Any) -> Callable[[list[Any]], Any]:
-        if isinstance(f, Tensor | Node | str) or hasattr(f, "_as_graph_element"):
+        if _is_element(f):
             try:
                 el = graph.as_graph_element(f)
             except GraphError as exc:
@@ -47,7 +47,13 @@ def flatten_fetches(graph: Graph, fetches: Any) -> tuple[list[Element], Rebuild]
         )
 
     rebuild = walk(fetches)
+    if fetches.__class__ in (list, tuple) and all(map(_is_element, fetches)):
+        rebuild = fetches.__class__  # a flat list or tuple of elements: rebuilt by a C call
     return flat, rebuild
+
+
+def _is_element(f: Any) -> bool:
+    return isinstance(f, Tensor | Node | str) or hasattr(f, "_as_graph_element")
 
 
 def _make_mapping(cls: type, items: Any) -> Any:

@@ -274,6 +274,12 @@ class Session:
 
             return pure_runner
 
+        # which fetches are ops (value None) is known from the plan, not from each run's values
+        op_fetches = [s is None for s in plan.fetch_slots]
+        only_ops = all(op_fetches)
+        # XLA's to_numpy (np.array) always copies into a writeable array; the interpreter's may not
+        convert = to_numpy if compiled and to_numpy is np.array else (lambda v: _writeable(to_numpy(v)))
+
         def runner(arrays: Any) -> Any:
             with lock:
                 if session._closed:
@@ -292,17 +298,13 @@ class Session:
                     if writes:
                         variables.update(store(writes))
                 session._step = step + 1
+            if only_ops:
+                if compiled and writes:
+                    _block(writes)  # TF1's run returns when the update is done
+                return None if bare else rebuild([None] * len(op_fetches))
             if bare:
-                v = values[0]
-                if v is None:
-                    if compiled and writes:
-                        _block(writes)
-                    return None
-                return _writeable(to_numpy(v))
-            out = [None if v is None else _writeable(to_numpy(v)) for v in values]
-            if compiled and writes and all(v is None for v in values):
-                _block(writes)
-            return rebuild(out)
+                return convert(values[0])
+            return rebuild([None if op else convert(v) for op, v in zip(op_fetches, values, strict=True)])
 
         return runner
 

@@ -84,12 +84,11 @@ class XlaExecutable:
         fn = lower(plan, backend.platform)
         donated, kept, feed_names = self.donated, self.kept, self.feed_names
 
-        def program(dvals: Any, kvals: tuple[Any, ...], fvals: tuple[Any, ...], step: Any) -> Any:
+        def program(dvals: Any, kvals: Any, fvals: Any, ovals: Any, step: Any) -> Any:
             self.traces += 1
             backend.traces += 1
-            dtuple, odict = dvals
-            variables = dict(odict)
-            variables.update(zip(donated, dtuple, strict=True))
+            variables = dict(ovals)
+            variables.update(zip(donated, dvals, strict=True))
             variables.update(zip(kept, kvals, strict=True))
             fetched, written = fn(variables, dict(zip(feed_names, fvals, strict=True)), step)
             missing = [n for n in writes if n not in written]
@@ -99,15 +98,26 @@ class XlaExecutable:
 
         self.program = program
         self._put = backend.device_put_feeds
-        # pure: no variables, no writes, no randomness, feeds already on the device: the jitted
-        # function takes the feed tuple alone and returns the fetch tuple (the cheapest call).
+        # The jitted signature is as flat as the plan allows: every argument jax has to flatten or
+        # convert (an empty dict, a step scalar) costs microseconds on each run.
         self.pure_fn: Any = None
         if not reads and not writes and self._put is None and not self.uses_step:
-            self.pure_fn = jax.jit(lambda fvals: program(((), {}), (), fvals, None)[0])
+            # pure: no variables, no writes, no randomness, feeds already on the device
+            self.pure_fn = jax.jit(lambda fvals: program((), (), fvals, {}, None)[0])
             self.jitted = self.pure_fn
+        elif self.uses_step:
+            self.jitted = jax.jit(program, donate_argnums=(0, 3))
+        elif self.optional:
+            self.jitted = jax.jit(lambda d, k, f, o: program(d, k, f, o, None), donate_argnums=(0, 3))
         else:
-            self.jitted = jax.jit(program, donate_argnums=(0,) if writes else ())
+            self.jitted = jax.jit(lambda d, k, f: program(d, k, f, {}, None), donate_argnums=(0,))
         self.call_flat = self._make_call_flat()
+
+    def _uninitialized(self, name: str) -> UninitializedVariableError:
+        return UninitializedVariableError(
+            f"attempting to use uninitialized variable '{name}'; "
+            "run graphdl.global_variables_initializer() first"
+        )
 
     def args(self, variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> tuple[Any, ...]:
         """The positional arguments of `jitted` for these variables, feeds and step."""
@@ -115,30 +125,17 @@ class XlaExecutable:
             dvals = tuple([variables[n] for n in self.donated])
             kvals = tuple([variables[n] for n in self.kept])
         except KeyError as exc:
-            name = exc.args[0]
-            raise UninitializedVariableError(
-                f"attempting to use uninitialized variable '{name}'; "
-                "run graphdl.global_variables_initializer() first"
-            ) from None
+            raise self._uninitialized(exc.args[0]) from None
         ovals = {n: variables[n] for n in self.optional if n in variables} if self.optional else {}
         fvals = tuple(feed_values)
         if self._put is not None:
             fvals = self._put(fvals)
-        if len(dvals) + len(ovals) > 1 or ((dvals or ovals) and kvals):
-            # never donate a buffer that is also passed elsewhere (it would be deleted under it)
-            seen: set[int] = {id(v) for v in kvals}
-            fresh = []
-            for v in dvals:
-                fresh.append(jax.numpy.array(v, copy=True) if id(v) in seen else v)
-                seen.add(id(v))
-            dvals = tuple(fresh)
-            for n, v in ovals.items():
-                if id(v) in seen:
-                    ovals[n] = jax.numpy.array(v, copy=True)
-                seen.add(id(v))
-        return (dvals, ovals), kvals, fvals, (np.int64(step) if self.uses_step else self._step0)
-
-    _step0 = np.int64(0)
+        dvals, ovals = _unalias(dvals, kvals, ovals)
+        if self.uses_step:
+            return dvals, kvals, fvals, ovals, np.int64(step)
+        if self.optional:
+            return dvals, kvals, fvals, ovals
+        return dvals, kvals, fvals
 
     def _make_call_flat(self) -> Any:
         """`call_flat`, specialised to what the plan reads and writes (it is the per-run hot path)."""
@@ -149,13 +146,31 @@ class XlaExecutable:
                 return jitted(tuple(feed_values)), None
 
             return pure_call
-        args = self.args
+        if self.uses_step or self.optional or self._put is not None:
+            args = self.args
 
-        def call_flat(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
-            fetched, written = jitted(*args(variables, feed_values, step))
+            def call_flat(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
+                fetched, written = jitted(*args(variables, feed_values, step))
+                return fetched, dict(zip(write_names, written, strict=True)) if write_names else None
+
+            return call_flat
+        # the common training step: variables read (some donated), feeds, no randomness
+        donated, kept = self.donated, self.kept
+        count = len(donated) + len(kept)
+        uninitialized = self._uninitialized
+
+        def call_plain(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
+            try:
+                dvals = tuple([variables[n] for n in donated])
+                kvals = tuple([variables[n] for n in kept]) if kept else ()
+            except KeyError as exc:
+                raise uninitialized(exc.args[0]) from None
+            if dvals and count > 1 and len({id(v) for v in (*dvals, *kvals)}) != count:
+                dvals, _ = _unalias(dvals, kvals, {})
+            fetched, written = jitted(dvals, kvals, tuple(feed_values))
             return fetched, dict(zip(write_names, written, strict=True)) if write_names else None
 
-        return call_flat
+        return call_plain
 
     def __call__(
         self, variables: Mapping[str, Any], feeds: Mapping[str, Any], step: int
@@ -195,8 +210,31 @@ class XlaExecutable:
         dvals = tuple(abstract(n) for n in self.donated)
         ovals = {n: abstract(n) for n in self.optional if n in variables}
         kvals = tuple(abstract(n) for n in self.kept)
-        st = jax.ShapeDtypeStruct((), np.int64)
-        return self.jitted.trace((dvals, ovals), kvals, fvals, st).lower()
+        if self.uses_step:
+            st = jax.ShapeDtypeStruct((), np.int64)
+            return self.jitted.trace(dvals, kvals, fvals, ovals, st).lower()
+        if self.optional:
+            return self.jitted.trace(dvals, kvals, fvals, ovals).lower()
+        return self.jitted.trace(dvals, kvals, fvals).lower()
+
+
+def _unalias(
+    dvals: tuple[Any, ...], kvals: tuple[Any, ...], ovals: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Copies of donated buffers that are also passed elsewhere (a donated buffer is deleted under
+    any other use); two variables share one buffer after a run that assigns one to the other."""
+    if len(dvals) + len(ovals) <= 1 and not ((dvals or ovals) and kvals):
+        return dvals, ovals
+    seen: set[int] = {id(v) for v in kvals}
+    fresh = []
+    for v in dvals:
+        fresh.append(jax.numpy.array(v, copy=True) if id(v) in seen else v)
+        seen.add(id(v))
+    for n, v in ovals.items():
+        if id(v) in seen:
+            ovals[n] = jax.numpy.array(v, copy=True)
+        seen.add(id(v))
+    return tuple(fresh), ovals
 
 
 class XlaBackend:
