@@ -207,7 +207,7 @@ def hinge_loss(
     loss_collection: str | None = GraphKeys.LOSSES, reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
 ) -> Tensor:  # fmt: skip
     """TF1 `tf.losses.hinge_loss(labels in {0, 1}, logits)`: max(0, 1 - (2 labels - 1) logits)."""
-    from graphdl.ops.nn import relu
+    from graphdl.ops.activations import relu
 
     with get_default_graph().name_scope(scope or "hinge_loss") as sc:
         y, x = _pair(labels, logits, "hinge_loss")
@@ -238,7 +238,7 @@ def sigmoid_cross_entropy(
     loss_collection: str | None = GraphKeys.LOSSES, reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
 ) -> Tensor:  # fmt: skip
     """TF1 `tf.losses.sigmoid_cross_entropy(multi_class_labels, logits)`, with optional label smoothing."""
-    from graphdl.ops.nn import sigmoid_cross_entropy_with_logits
+    from graphdl.ops.xent import sigmoid_cross_entropy_with_logits
 
     with get_default_graph().name_scope(scope or "sigmoid_cross_entropy_loss") as sc:
         z, x = _pair(multi_class_labels, logits, "sigmoid_cross_entropy")
@@ -253,7 +253,7 @@ def softmax_cross_entropy(
     loss_collection: str | None = GraphKeys.LOSSES, reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
 ) -> Tensor:  # fmt: skip
     """TF1 `tf.losses.softmax_cross_entropy(onehot_labels, logits)`: no gradient flows into the labels."""
-    from graphdl.ops.nn import softmax_cross_entropy_with_logits
+    from graphdl.ops.xent import softmax_cross_entropy_with_logits
 
     graph = get_default_graph()
     with graph.name_scope(scope or "softmax_cross_entropy_loss") as sc:
@@ -274,7 +274,7 @@ def sparse_softmax_cross_entropy(
     loss_collection: str | None = GraphKeys.LOSSES, reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
 ) -> Tensor:  # fmt: skip
     """TF1 `tf.losses.sparse_softmax_cross_entropy(labels, logits)`: integer class labels."""
-    from graphdl.ops.nn import sparse_softmax_cross_entropy_with_logits
+    from graphdl.ops.xent import sparse_softmax_cross_entropy_with_logits
 
     with get_default_graph().name_scope(scope or "sparse_softmax_cross_entropy_loss") as sc:
         losses = sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits, name="xentropy")

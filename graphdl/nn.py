@@ -1,6 +1,7 @@
 """graphdl.nn: TF1's `tf.nn` namespace.
 
-It re-exports the ops of `graphdl.ops.nn` (activations, softmax, cross-entropies, bias_add, ...), the
+It re-exports the activations and softmax of `graphdl.ops.activations`, the cross-entropies of
+`graphdl.ops.xent`, the ops of `graphdl.ops.nn` (l2_loss, bias_add, in_top_k, moments, ...), the
 activations that live in math (`sigmoid`, `tanh`), and every name in the `__all__` of the other
 families that belong to `tf.nn` (`graphdl.ops.conv`, `graphdl.ops.nn_extra`); `rnn_cell`,
 `dynamic_rnn` and `static_rnn` come from `graphdl.rnn` when it is present. To add a `tf.nn` op, put
@@ -12,10 +13,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from graphdl.ops.activations import *  # noqa: F403
 from graphdl.ops.conv import *  # noqa: F403
 from graphdl.ops.math import sigmoid, tanh
 from graphdl.ops.nn import *  # noqa: F403
 from graphdl.ops.nn_extra import *  # noqa: F403
+from graphdl.ops.xent import *  # noqa: F403
 
 _RNN_NAMES = ("rnn_cell", "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "raw_rnn")
 
@@ -32,5 +35,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["sigmoid", "tanh"]  # extended below with the families' names
-for _mod in ("graphdl.ops.nn", "graphdl.ops.conv", "graphdl.ops.nn_extra"):
+for _mod in (
+    "graphdl.ops.activations",
+    "graphdl.ops.xent",
+    "graphdl.ops.nn",
+    "graphdl.ops.conv",
+    "graphdl.ops.nn_extra",
+):
     __all__ += list(importlib.import_module(_mod).__all__)

@@ -1,6 +1,7 @@
 """The op families; importing this package registers every op in `graphdl.registry`."""
 
 from graphdl.ops import (
+    activations,
     array,
     conv,
     creation,
@@ -21,4 +22,5 @@ from graphdl.ops import (
     state,
     train_ops,
     unary,
+    xent,
 )

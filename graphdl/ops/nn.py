@@ -1,9 +1,8 @@
-"""Neural-network ops (`tf.nn`): activations, softmax, cross-entropies, l2_loss, bias_add, in_top_k.
+"""Neural-network ops (`tf.nn`): l2_loss, bias_add, xw_plus_b, in_top_k, l2_normalize, moments.
 
-Each kernel is written once against an array namespace `xp` (NumPy for evaluate, jax.numpy for lower)
-and is numerically stable: softmax and log_softmax subtract the max, softplus and the sigmoid
-cross-entropy use log1p(exp(-|x|)), the softmax cross-entropies go through log_softmax, so logits of
-+-1e4 give finite values and gradients. Gradients are built from public ops.
+The activations live in `graphdl.ops.activations` and the cross-entropies in `graphdl.ops.xent`
+(`graphdl.nn` re-exports all of them). Each kernel is written once against an array namespace `xp`
+(NumPy for evaluate, jax.numpy for lower); gradients are built from public ops.
 """
 
 from __future__ import annotations
@@ -13,68 +12,22 @@ from typing import Any
 
 import numpy as np
 
-from graphdl._jax import jax, jnp
+from graphdl._jax import jnp
 from graphdl.convert import convert_to_tensor, make_tensor
 from graphdl.dtypes import bool_
 from graphdl.errors import DTypeError, GraphError, ShapeError
 from graphdl.graph import get_default_graph
 from graphdl.ops.common import spec
 from graphdl.ops.logic import FLOAT, NUMERIC, check_kind
+from graphdl.ops.nn_common import _t
 from graphdl.registry import Sample, TensorSpec, register
-from graphdl.shapes import TensorShape, as_shape
+from graphdl.shapes import as_shape
 from graphdl.tensor import Tensor
 
-__all__ = [
-    "relu", "relu6", "leaky_relu", "elu", "selu", "softplus", "softsign", "softmax", "log_softmax",
-    "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits",
-    "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
-    "sparse_softmax_cross_entropy_with_logits", "l2_loss", "bias_add", "xw_plus_b", "in_top_k",
-    "l2_normalize", "moments",
-]  # fmt: skip
-
-
-def _stop(xp: Any) -> Callable[[Any], Any]:
-    return jax.lax.stop_gradient if xp is jnp else (lambda v: v)
+__all__ = ["l2_loss", "bias_add", "xw_plus_b", "in_top_k", "l2_normalize", "moments"]
 
 
 # --- kernels (xp = numpy | jax.numpy) -------------------------------------------------------------
-
-
-def _softplus(xp: Any, x: Any) -> Any:
-    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
-
-
-def _log_softmax(xp: Any, x: Any, axis: int) -> Any:
-    m = _stop(xp)(xp.max(x, axis=axis, keepdims=True))
-    s = x - m
-    return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
-
-
-def _softmax(xp: Any, x: Any, axis: int) -> Any:
-    e = xp.exp(x - _stop(xp)(xp.max(x, axis=axis, keepdims=True)))
-    return e / xp.sum(e, axis=axis, keepdims=True)
-
-
-def _sigmoid_xent(xp: Any, z: Any, x: Any) -> Any:
-    return xp.maximum(x, 0) - x * z + xp.log1p(xp.exp(-xp.abs(x)))
-
-
-def _softmax_xent(xp: Any, z: Any, x: Any, axis: int, labels_grad: bool) -> Any:
-    if not labels_grad:
-        z = _stop(xp)(z)
-    return -xp.sum(z * _log_softmax(xp, x, axis), axis=axis)
-
-
-def _sparse_xent(xp: Any, labels: Any, x: Any) -> Any:
-    n = x.shape[-1]
-    valid = (labels >= 0) & (labels < n)
-    if xp is np and not np.all(valid):
-        bad = np.asarray(labels)[~valid].reshape(-1)[0]
-        raise ValueError(f"received a label value of {bad}, which is outside the valid range of [0, {n})")
-    idx = xp.where(valid, labels, 0).astype(np.int64)
-    picked = xp.take_along_axis(_log_softmax(xp, x, -1), idx[..., None], axis=-1)[..., 0]
-    loss = -picked
-    return loss if xp is np else xp.where(valid, loss, xp.nan)
 
 
 def _bias_add(xp: Any, v: Any, b: Any, data_format: str) -> Any:
@@ -92,72 +45,7 @@ def _in_top_k(xp: Any, pred: Any, targets: Any, k: int) -> Any:
     return valid & xp.isfinite(t[:, 0]) & (above < k)
 
 
-# --- infer rules ------------------------------------------------------------------------------------
-
-
-def _axis_in(rank: int | None, axis: int) -> int:
-    if rank is None:
-        return axis
-    if not -rank <= axis < rank:
-        raise ShapeError(f"axis {axis} is out of range for rank {rank}")
-    return axis % rank
-
-
-def _unary_infer(kinds: str) -> Callable[..., list[TensorSpec]]:
-    def infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-        check_kind(inputs[0], kinds)
-        if "axis" in attrs:
-            r = inputs[0].shape.ndims
-            if r == 0:
-                raise ShapeError("needs a tensor of rank 1 or more, got a scalar")
-            _axis_in(r, int(attrs["axis"]))
-        return [inputs[0]]
-
-    return infer
-
-
-def _pair_infer(inputs: list[TensorSpec], what: str) -> TensorShape:
-    z, x = inputs
-    check_kind(x, FLOAT)
-    if z.dtype != x.dtype:
-        raise DTypeError(f"labels ({z.dtype.name}) and logits ({x.dtype.name}) must have the same dtype")
-    if not z.shape.is_compatible_with(x.shape):
-        raise ShapeError(
-            f"labels and logits must have the same shape, got {z.shape.short()} and {x.shape.short()}"
-        )
-    return x.shape.merge_with(z.shape)
-
-
-def _sigmoid_xent_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    return [spec(_pair_infer(inputs, "sigmoid"), inputs[1].dtype)]
-
-
-def _softmax_xent_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    shape = _pair_infer(inputs, "softmax")
-    if shape.dims is None:
-        return [spec(None, inputs[1].dtype)]
-    if not shape.dims:
-        raise ShapeError("logits must have rank 1 or more, got a scalar")
-    a = _axis_in(len(shape.dims), int(attrs.get("axis", -1)))
-    return [spec([d for i, d in enumerate(shape.dims) if i != a], inputs[1].dtype)]
-
-
-def _sparse_xent_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    labels, x = inputs
-    check_kind(x, FLOAT)
-    if labels.dtype.name not in ("int32", "int64"):
-        raise DTypeError(f"labels must be int32 or int64 class indices, got {labels.dtype.name}")
-    if x.shape.dims is None:
-        return [spec(labels.shape, x.dtype)]
-    if not x.shape.dims:
-        raise ShapeError("logits must have rank 1 or more, got a scalar")
-    lead = as_shape(list(x.shape.dims[:-1]))
-    if not lead.is_compatible_with(labels.shape):
-        raise ShapeError(
-            f"labels of shape {labels.shape.short()} must have the shape of logits {x.shape.short()} "
-            "without its last (class) dimension"
-        )
-    return [spec(lead.merge_with(labels.shape), x.dtype)]
+# --- infer rules ----------------------------------------------------------------------------------
 
 
 def _l2_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
@@ -205,117 +93,7 @@ def _in_top_k_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[
     return [spec(batch.merge_with(t.shape), bool_)]
 
 
-# --- gradient rules ---------------------------------------------------------------------------------
-
-
-def _where(cond: Tensor, a: Tensor, b: Tensor) -> Tensor:
-    from graphdl.ops.array import where
-
-    return where(cond, a, b)  # type: ignore[no-any-return]
-
-
-def _zeros_like(x: Tensor) -> Tensor:
-    from graphdl.ops.array import zeros_like
-
-    return zeros_like(x)  # type: ignore[no-any-return]
-
-
-def _relu_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    from graphdl.ops.math import greater
-
-    y, g = node.outputs[0], grads[0]
-    if not y.dtype.is_floating:
-        return [None]
-    return [_where(greater(y, 0), g, _zeros_like(g))]
-
-
-def _relu6_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    from graphdl.ops.math import greater, less, logical_and
-
-    x, g = node.inputs[0], grads[0]
-    if not x.dtype.is_floating:
-        return [None]
-    return [_where(logical_and(greater(x, 0), less(x, 6)), g, _zeros_like(g))]
-
-
-def _leaky_relu_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    from graphdl.ops.math import greater, scalar_mul
-
-    x, g = node.inputs[0], grads[0]
-    return [_where(greater(x, 0), g, scalar_mul(float(node.attrs["alpha"]), g))]
-
-
-def _elu_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    from graphdl.ops.math import greater
-
-    x, y, g = node.inputs[0], node.outputs[0], grads[0]
-    return [_where(greater(x, 0), g, g * (y + 1.0))]
-
-
-def _softplus_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    from graphdl.ops.math import sigmoid
-
-    return [grads[0] * sigmoid(node.inputs[0])]
-
-
-def _softmax_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    from graphdl.ops.reduce import reduce_sum
-
-    y, g = node.outputs[0], grads[0]
-    axis = int(node.attrs["axis"])
-    return [(g - reduce_sum(g * y, axis=axis, keepdims=True)) * y]
-
-
-def _log_softmax_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    from graphdl.ops.math import exp
-    from graphdl.ops.reduce import reduce_sum
-
-    y, g = node.outputs[0], grads[0]
-    axis = int(node.attrs["axis"])
-    return [g - exp(y) * reduce_sum(g, axis=axis, keepdims=True)]
-
-
-def _sigmoid_xent_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    from graphdl.ops.grad_util import unbroadcast
-    from graphdl.ops.math import negative, sigmoid
-
-    z, x = node.inputs
-    g = grads[0]
-    return [unbroadcast(negative(g * x), z), unbroadcast(g * (sigmoid(x) - z), x)]
-
-
-def _softmax_xent_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    """d/dx = softmax(x) * sum(z) - z (= softmax - labels for a distribution); d/dz = -log_softmax(x)."""
-    from graphdl.ops.grad_util import broadcast_like, unbroadcast
-    from graphdl.ops.math import negative
-    from graphdl.ops.reduce import reduce_sum
-
-    z, x = node.inputs
-    axis = int(node.attrs.get("axis", -1))
-    g = broadcast_like(grads[0], x, axes=[axis])
-    gx = g * (softmax(x, axis=axis) * reduce_sum(z, axis=axis, keepdims=True) - z)
-    gz = (
-        unbroadcast(g * negative(log_softmax(x, axis=axis)), z)
-        if node.attrs.get("labels_grad", True)
-        else None
-    )
-    return [gz, unbroadcast(gx, x)]
-
-
-def _sparse_xent_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    """d/dx = softmax(x) - one_hot(labels)."""
-    from graphdl.ops.array import one_hot
-    from graphdl.ops.grad_util import broadcast_like
-
-    labels, x = node.inputs
-    depth = x.shape.dims[-1] if x.shape.dims else None
-    if depth is None:
-        raise GraphError(
-            f"{node.describe()}: the gradient needs the number of classes (the last dimension of the logits) "
-            "to be known when the graph is built"
-        )
-    g = broadcast_like(grads[0], x, axes=[-1])
-    return [None, g * (softmax(x) - one_hot(labels, depth, dtype=x.dtype))]
+# --- gradient rules -------------------------------------------------------------------------------
 
 
 def _l2_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
@@ -336,81 +114,7 @@ def _bias_add_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
     return [g, reduce_sum(g, axis=[i for i in range(rank) if i != c])]
 
 
-# --- samples ----------------------------------------------------------------------------------------
-
-
-def _away(rng: np.random.Generator, shape: tuple[int, ...], kinks: tuple[float, ...] = (0.0,)) -> np.ndarray:
-    """Values in [-3, 9] at least 0.1 away from each kink (finite differences need smoothness)."""
-    x = rng.uniform(-3.0, 9.0, shape)
-    for k in kinks:
-        x = np.where(np.abs(x - k) < 0.1, k + 0.5, x)
-    return x
-
-
-def _act_samples(kinks: tuple[float, ...] = (0.0,), ints: bool = False) -> Callable[..., list[Sample]]:
-    def samples(rng: np.random.Generator) -> list[Sample]:
-        out = [
-            Sample([_away(rng, (3, 4), kinks)]),
-            Sample([_away(rng, (), kinks)]),
-            Sample([_away(rng, (2, 1, 3), kinks)]),
-            Sample([_away(rng, (0, 3), kinks)]),
-            Sample([np.array([-1e4, -50.0, 50.0, 1e4])], grad_inputs=[], note="extreme"),
-            Sample([_away(rng, (2, 3), kinks).astype(np.float32)], grad_inputs=[]),
-        ]
-        if ints:
-            out.append(Sample([rng.integers(-5, 10, (2, 3)).astype(np.int32)]))
-        return out
-
-    return samples
-
-
-def _softmax_samples(rng: np.random.Generator) -> list[Sample]:
-    return [
-        Sample([rng.standard_normal((3, 5))], {"axis": -1}),
-        Sample([rng.standard_normal((2, 3, 4))], {"axis": 1}),
-        Sample([rng.standard_normal((4,))], {"axis": 0}),
-        Sample(
-            [np.array([[1e4, -1e4, 0.0], [1e4, 1e4, -1e4]])], {"axis": -1}, grad_inputs=[], note="extreme"
-        ),
-        Sample([rng.standard_normal((2, 3)).astype(np.float32)], {"axis": -1}, grad_inputs=[]),
-    ]
-
-
-def _distribution(rng: np.random.Generator, shape: tuple[int, ...], axis: int = -1) -> np.ndarray:
-    p = rng.uniform(0.1, 1.0, shape)
-    return p / p.sum(axis=axis, keepdims=True)
-
-
-def _sigmoid_xent_samples(rng: np.random.Generator) -> list[Sample]:
-    return [
-        Sample([rng.uniform(0, 1, (3, 4)), rng.standard_normal((3, 4)) * 3]),
-        Sample([rng.uniform(0, 1, ()), rng.standard_normal(())]),
-        Sample(
-            [np.array([0.0, 1.0, 0.5, 1.0]), np.array([-1e4, 1e4, 1e4, -1e4])], grad_inputs=[], note="extreme"
-        ),
-    ]
-
-
-def _softmax_xent_samples(rng: np.random.Generator) -> list[Sample]:
-    return [
-        Sample([_distribution(rng, (3, 5)), rng.standard_normal((3, 5))], {"axis": -1, "labels_grad": True}),
-        Sample([rng.uniform(0, 1, (3, 5)), rng.standard_normal((3, 5))], {"axis": -1, "labels_grad": True},
-               note="labels not normalized"),
-        Sample([_distribution(rng, (2, 4, 3), 1), rng.standard_normal((2, 4, 3))], {"axis": 1, "labels_grad": True}),
-        Sample([_distribution(rng, (3, 5)), rng.standard_normal((3, 5))], {"axis": -1, "labels_grad": False},
-               grad_inputs=[1], note="v1: no gradient into labels"),
-        Sample([np.array([[0.0, 1.0, 0.0], [0.5, 0.0, 0.5]]), np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0]])],
-               {"axis": -1, "labels_grad": True}, grad_inputs=[], note="extreme"),
-    ]  # fmt: skip
-
-
-def _sparse_xent_samples(rng: np.random.Generator) -> list[Sample]:
-    return [
-        Sample([rng.integers(0, 5, (4,)).astype(np.int32), rng.standard_normal((4, 5))]),
-        Sample([rng.integers(0, 3, (2, 3)).astype(np.int64), rng.standard_normal((2, 3, 3))]),
-        Sample([np.array([0, 2], np.int32), np.array([[1e4, -1e4, 0.0], [1e4, 0.0, -1e4]])], grad_inputs=[],
-               note="extreme"),
-    ]  # fmt: skip
+# --- samples --------------------------------------------------------------------------------------
 
 
 def _bias_add_samples(rng: np.random.Generator) -> list[Sample]:
@@ -434,16 +138,11 @@ def _in_top_k_samples(rng: np.random.Generator) -> list[Sample]:
     ]
 
 
-# --- registration -----------------------------------------------------------------------------------
+# --- registration ---------------------------------------------------------------------------------
 
 
-def _unary(xp_fn: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    return (
-        lambda inputs, attrs, ctx: xp_fn(np, inputs[0], attrs),
-        lambda inputs, attrs, ctx: xp_fn(jnp, inputs[0], attrs),
-    )
-
-
+# register() records the calling module as the op's family (docs/ops.md), so each family module
+# registers through its own _reg.
 def _reg(op: str, api: str, infer: Any, kernel: Callable[..., Any], gradient: Any, samples: Any, doc: str,
          arity: int = 1) -> None:  # fmt: skip
     register(
@@ -459,99 +158,6 @@ def _reg(op: str, api: str, infer: Any, kernel: Callable[..., Any], gradient: An
     )
 
 
-_reg(
-    "Relu",
-    "relu",
-    _unary_infer(NUMERIC),
-    lambda xp, x, a: xp.maximum(x, 0),
-    _relu_grad,
-    _act_samples(ints=True),
-    "max(x, 0).",
-)
-_reg(
-    "Relu6",
-    "relu6",
-    _unary_infer(NUMERIC),
-    lambda xp, x, a: xp.minimum(xp.maximum(x, 0), 6),
-    _relu6_grad,
-    _act_samples((0.0, 6.0), ints=True),
-    "min(max(x, 0), 6).",
-)
-_reg(
-    "LeakyRelu",
-    "leaky_relu",
-    _unary_infer(FLOAT),
-    lambda xp, x, a: xp.where(x > 0, x, x * xp.asarray(a["alpha"], x.dtype)),
-    _leaky_relu_grad,
-    lambda rng: (
-        [Sample([s.inputs[0]], {"alpha": 0.2}, s.grad_inputs) for s in _act_samples()(rng)]
-        + [Sample([_away(rng, (3,))], {"alpha": 1.5})]
-    ),
-    "x if x > 0 else alpha * x.",
-)
-_reg(
-    "Elu",
-    "elu",
-    _unary_infer(FLOAT),
-    lambda xp, x, a: xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0))),
-    _elu_grad,
-    _act_samples(),
-    "x if x > 0 else exp(x) - 1.",
-)
-_reg(
-    "Softplus",
-    "softplus",
-    _unary_infer(FLOAT),
-    lambda xp, x, a: _softplus(xp, x),
-    _softplus_grad,
-    _act_samples(()),
-    "log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)).",
-)
-_reg(
-    "Softmax",
-    "softmax",
-    _unary_infer(FLOAT),
-    lambda xp, x, a: _softmax(xp, x, int(a["axis"])),
-    _softmax_grad,
-    _softmax_samples,
-    "exp(x) / sum(exp(x)) along `axis`, with the max subtracted first.",
-)
-_reg(
-    "LogSoftmax",
-    "log_softmax",
-    _unary_infer(FLOAT),
-    lambda xp, x, a: _log_softmax(xp, x, int(a["axis"])),
-    _log_softmax_grad,
-    _softmax_samples,
-    "x - log(sum(exp(x))) along `axis`, with the max subtracted first.",
-)
-_reg(
-    "SigmoidCrossEntropyWithLogits",
-    "sigmoid_cross_entropy_with_logits",
-    _sigmoid_xent_infer,
-    lambda xp, z, x, a: _sigmoid_xent(xp, z, x),
-    _sigmoid_xent_grad,
-    _sigmoid_xent_samples,
-    "max(x, 0) - x * z + log(1 + exp(-|x|)) for logits x and labels z.",
-)
-_reg(
-    "SoftmaxCrossEntropyWithLogits",
-    "softmax_cross_entropy_with_logits",
-    _softmax_xent_infer,
-    lambda xp, z, x, a: _softmax_xent(xp, z, x, int(a.get("axis", -1)), bool(a.get("labels_grad", True))),
-    _softmax_xent_grad,
-    _softmax_xent_samples,
-    "-sum(labels * log_softmax(logits)) along `axis`; labels_grad=False stops the gradient into labels (v1).",
-)
-_reg(
-    "SparseSoftmaxCrossEntropyWithLogits",
-    "sparse_softmax_cross_entropy_with_logits",
-    _sparse_xent_infer,
-    lambda xp, t, x, a: _sparse_xent(xp, t, x),
-    _sparse_xent_grad,
-    _sparse_xent_samples,
-    "-log_softmax(logits)[label] over the last axis; a label out of range is an error (NaN when compiled).",
-)
 _reg(
     "L2Loss",
     "l2_loss",
@@ -578,158 +184,7 @@ _reg("InTopK", "in_top_k", _in_top_k_infer, lambda xp, p, t, a: _in_top_k(xp, p,
      _in_top_k_samples, "Whether each target's prediction is among the top k (ties included).")  # fmt: skip
 
 
-# --- builders ---------------------------------------------------------------------------------------
-
-
-def _t(x: Any, dtype: Any = None) -> Tensor:
-    return convert_to_tensor(x, dtype=dtype)
-
-
-def relu(features: Any, name: str | None = None) -> Tensor:
-    """TF1 `tf.nn.relu(features)`: max(features, 0)."""
-    return make_tensor("Relu", [_t(features)], {}, name or "Relu")
-
-
-def relu6(features: Any, name: str | None = None) -> Tensor:
-    """TF1 `tf.nn.relu6(features)`: min(max(features, 0), 6)."""
-    return make_tensor("Relu6", [_t(features)], {}, name or "Relu6")
-
-
-def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
-    """TF1 `tf.nn.leaky_relu(features, alpha=0.2)`: features if positive, else alpha * features."""
-    return make_tensor("LeakyRelu", [_t(features)], {"alpha": float(alpha)}, name or "LeakyRelu")
-
-
-def elu(features: Any, name: str | None = None) -> Tensor:
-    """TF1 `tf.nn.elu(features)`: features if positive, else exp(features) - 1."""
-    return make_tensor("Elu", [_t(features)], {}, name or "Elu")
-
-
-def selu(features: Any, name: str | None = None) -> Tensor:
-    """TF1 `tf.nn.selu(features)`: scale * elu(features, alpha), Klambauer et al. constants."""
-    from graphdl.ops.math import scalar_mul
-
-    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-    x = _t(features)
-    with x.graph.name_scope(name or "Selu"):
-        e = elu(x)
-        return scale * _where(x > 0, x, scalar_mul(alpha, e))  # type: ignore[no-any-return]
-
-
-def softplus(features: Any, name: str | None = None) -> Tensor:
-    """TF1 `tf.nn.softplus(features)`: log(exp(features) + 1), stable for large |features|."""
-    return make_tensor("Softplus", [_t(features)], {}, name or "Softplus")
-
-
-def softsign(features: Any, name: str | None = None) -> Tensor:
-    """TF1 `tf.nn.softsign(features)`: features / (|features| + 1)."""
-    from graphdl.ops.math import abs as abs_
-
-    x = _t(features)
-    with x.graph.name_scope(name or "Softsign"):
-        return x / (abs_(x) + 1.0)  # type: ignore[no-any-return]
-
-
-def _pick_axis(axis: Any, dim: Any, default: int = -1) -> int:
-    if axis is not None and dim is not None and axis != dim:
-        raise get_default_graph().located_error(ShapeError, "softmax", "give axis or dim, not both")
-    a = axis if axis is not None else dim
-    return default if a is None else int(a)
-
-
-def softmax(logits: Any, axis: int | None = None, name: str | None = None, dim: int | None = None) -> Tensor:
-    """TF1 `tf.nn.softmax(logits, axis=None)`: exp(logits) / sum(exp(logits)) along axis (default -1)."""
-    return make_tensor("Softmax", [_t(logits)], {"axis": _pick_axis(axis, dim)}, name or "Softmax")
-
-
-def log_softmax(
-    logits: Any, axis: int | None = None, name: str | None = None, dim: int | None = None
-) -> Tensor:
-    """TF1 `tf.nn.log_softmax(logits, axis=None)`: logits - log(sum(exp(logits))) along axis."""
-    return make_tensor("LogSoftmax", [_t(logits)], {"axis": _pick_axis(axis, dim)}, name or "LogSoftmax")
-
-
-def _labels_logits(api: str, labels: Any, logits: Any, sentinel: Any) -> tuple[Tensor, Tensor]:
-    if sentinel is not None or labels is None or logits is None:
-        raise get_default_graph().located_error(
-            GraphError, api, "call it with named arguments only: labels=..., logits=..."
-        )
-    x = _t(logits)
-    return convert_to_tensor(labels, dtype=None if isinstance(labels, Tensor) else x.dtype), x
-
-
-def sigmoid_cross_entropy_with_logits(
-    _sentinel: Any = None, labels: Any = None, logits: Any = None, name: str | None = None
-) -> Tensor:
-    """TF1 `tf.nn.sigmoid_cross_entropy_with_logits(labels=, logits=)`: max(x,0) - x*z + log(1+exp(-|x|))."""
-    z, x = _labels_logits("sigmoid_cross_entropy_with_logits", labels, logits, _sentinel)
-    return make_tensor("SigmoidCrossEntropyWithLogits", [z, x], {}, name or "logistic_loss")
-
-
-def weighted_cross_entropy_with_logits(
-    targets: Any = None,
-    logits: Any = None,
-    pos_weight: Any = 1.0,
-    name: str | None = None,
-    labels: Any = None,
-) -> Tensor:
-    """TF1 `tf.nn.weighted_cross_entropy_with_logits`: (1 - z) x + (1 + (q - 1) z) (log1p(exp(-|x|)) + max(-x, 0))."""
-    from graphdl.ops.math import abs as abs_
-    from graphdl.ops.math import exp, log1p, maximum, negative
-
-    z, x = _labels_logits(
-        "weighted_cross_entropy_with_logits", labels if labels is not None else targets, logits, None
-    )
-    with x.graph.name_scope(name or "logistic_loss") as scope:
-        q = convert_to_tensor(pos_weight, dtype=x.dtype)
-        log_weight = 1.0 + (q - 1.0) * z
-        soft = log1p(exp(negative(abs_(x)))) + maximum(negative(x), 0.0)
-        from graphdl.ops.math import add
-
-        return add((1.0 - z) * x, log_weight * soft, name=scope)
-
-
-def softmax_cross_entropy_with_logits_v2(
-    _sentinel: Any = None, labels: Any = None, logits: Any = None, axis: int | None = None,
-    name: str | None = None, dim: int | None = None,
-) -> Tensor:  # fmt: skip
-    """TF1 `tf.nn.softmax_cross_entropy_with_logits_v2(labels=, logits=, axis=-1)`: backprops into labels too."""
-    z, x = _labels_logits("softmax_cross_entropy_with_logits_v2", labels, logits, _sentinel)
-    attrs = {"axis": _pick_axis(axis, dim), "labels_grad": True}
-    return make_tensor(
-        "SoftmaxCrossEntropyWithLogits", [z, x], attrs, name or "softmax_cross_entropy_with_logits"
-    )
-
-
-def softmax_cross_entropy_with_logits(
-    _sentinel: Any = None, labels: Any = None, logits: Any = None, dim: int = -1, name: str | None = None,
-    axis: int | None = None,
-) -> Tensor:  # fmt: skip
-    """TF1 `tf.nn.softmax_cross_entropy_with_logits(labels=, logits=, dim=-1)`: no gradient into labels."""
-    z, x = _labels_logits("softmax_cross_entropy_with_logits", labels, logits, _sentinel)
-    attrs = {"axis": _pick_axis(axis, None if dim == -1 else dim), "labels_grad": False}
-    return make_tensor(
-        "SoftmaxCrossEntropyWithLogits", [z, x], attrs, name or "softmax_cross_entropy_with_logits"
-    )
-
-
-def sparse_softmax_cross_entropy_with_logits(
-    _sentinel: Any = None, labels: Any = None, logits: Any = None, name: str | None = None
-) -> Tensor:
-    """TF1 `tf.nn.sparse_softmax_cross_entropy_with_logits(labels=, logits=)`: integer class labels."""
-    if _sentinel is not None or labels is None or logits is None:
-        raise get_default_graph().located_error(
-            GraphError,
-            "sparse_softmax_cross_entropy_with_logits",
-            "call it with named arguments: labels=, logits=",
-        )
-    x = _t(logits)
-    t = convert_to_tensor(labels) if isinstance(labels, Tensor) else convert_to_tensor(np.asarray(labels))
-    if t.dtype.name not in ("int32", "int64") and not isinstance(labels, Tensor):
-        t = convert_to_tensor(labels, dtype="int32")
-    return make_tensor(
-        "SparseSoftmaxCrossEntropyWithLogits", [t, x], {}, name or "SparseSoftmaxCrossEntropyWithLogits"
-    )
+# --- builders -------------------------------------------------------------------------------------
 
 
 def l2_loss(t: Any, name: str | None = None) -> Tensor:

@@ -1,0 +1,25 @@
+"""TF1 `tf.layers`: dense, conv2d, pooling, flatten, dropout and batch normalization, as functions and classes."""
+
+from graphdl.layers.base import Layer
+from graphdl.layers.convolutional import Conv2D, conv2d
+from graphdl.layers.core import Dense, Dropout, Flatten, dense, dropout, flatten
+from graphdl.layers.normalization import BatchNormalization, batch_normalization
+from graphdl.layers.pooling import AveragePooling2D, MaxPooling2D, average_pooling2d, max_pooling2d
+
+__all__ = [
+    "Layer",
+    "Dense",
+    "Conv2D",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "Flatten",
+    "Dropout",
+    "BatchNormalization",
+    "dense",
+    "conv2d",
+    "max_pooling2d",
+    "average_pooling2d",
+    "flatten",
+    "dropout",
+    "batch_normalization",
+]
