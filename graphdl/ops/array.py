@@ -2,7 +2,7 @@
 
 The rest of the family lives beside it and is re-exported here (`graphdl.ops.array.<fn>` reaches
 every array op): `creation` (zeros, ones, fill, range, one_hot), `joining` (concat, stack, unstack,
-split), `padding` (tile, pad), `indexing` (`Tensor.__getitem__`, slice, gather,
+split), `padding` (tile, pad), `slicing` (`Tensor.__getitem__`, slice), `gathering` (gather,
 unsorted_segment_sum) and `selection` (where, where_v2, boolean_mask, reverse).
 Shape-like arguments are stored as attrs when known at build time (see `graphdl.ops.shape_args`).
 """
@@ -30,7 +30,7 @@ _slice = builtins.slice
 
 __all__ = [
     "identity", "stop_gradient", "reshape", "transpose", "expand_dims", "squeeze", "shape", "size", "rank",
-    # re-exported from creation, indexing, joining, padding, selection
+    # re-exported from creation, slicing, gathering, joining, padding, selection
     "zeros", "ones", "zeros_like", "ones_like", "fill", "range", "one_hot",
     "getitem", "strided_slice_key", "slice", "gather", "unsorted_segment_sum",
     "concat", "stack", "unstack", "split", "tile", "pad",
@@ -444,7 +444,8 @@ def rank(input: Any, name: str | None = None) -> Tensor:
 
 # The rest of the family, re-exported (these modules import the helpers above).
 from graphdl.ops.creation import fill, one_hot, ones, ones_like, range, zeros, zeros_like  # noqa: E402, A004
-from graphdl.ops.indexing import gather, getitem, slice, strided_slice_key, unsorted_segment_sum  # noqa: E402, A004
+from graphdl.ops.gathering import gather, unsorted_segment_sum  # noqa: E402
 from graphdl.ops.joining import concat, split, stack, unstack  # noqa: E402
 from graphdl.ops.padding import pad, tile  # noqa: E402
 from graphdl.ops.selection import boolean_mask, reverse, reverse_v2, where, where_v2  # noqa: E402
+from graphdl.ops.slicing import getitem, slice, strided_slice_key  # noqa: E402, A004

@@ -154,7 +154,7 @@ def _pad_kernel(xp: Any) -> Any:
 
 
 def _unpad(g: Tensor, p: Sequence[Sequence[int]]) -> Tensor:
-    from graphdl.ops.indexing import strided_slice_key
+    from graphdl.ops.slicing import strided_slice_key
 
     key = tuple(_slice(int(a), -int(b) if int(b) else None) for a, b in p)
     return strided_slice_key(g, key)

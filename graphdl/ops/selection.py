@@ -13,7 +13,8 @@ from graphdl.convert import convert_operands, convert_to_tensor, make_tensor
 from graphdl.dtypes import bool_, int64
 from graphdl.errors import BackendError, DTypeError, GraphError, ShapeError
 from graphdl.graph import get_default_graph
-from graphdl.ops.indexing import _rnd, gather
+from graphdl.ops.gathering import gather
+from graphdl.ops.slicing import _rnd
 from graphdl.registry import Sample, TensorSpec, register
 from graphdl.shapes import TensorShape, broadcast_shapes, normalize_axis
 from graphdl.tensor import Tensor
