@@ -135,8 +135,11 @@ def register(
     shape_inputs: tuple[int, ...] = (),
     samples: SampleFn | None = None,
     doc: str = "",
+    module: str | None = None,
 ) -> OpDef:
-    """Add an op to the table; refuses duplicates and ops missing a rule."""
+    """Add an op to the table; refuses duplicates and ops missing a rule.
+
+    `module` is the op's family (docs/ops.md); by default the module that calls `register`."""
     if name in _REGISTRY:
         raise GraphError(f"op {name} is registered twice")
     op = OpDef(
@@ -153,7 +156,7 @@ def register(
         shape_inputs=shape_inputs,
         samples=samples,
         doc=doc,
-        module=sys._getframe(1).f_globals.get("__name__", ""),
+        module=module if module is not None else sys._getframe(1).f_globals.get("__name__", ""),
     )
     _REGISTRY[name] = op
     return op

@@ -8,17 +8,17 @@ public ops; selu and softsign are composites.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from graphdl._jax import jnp
 from graphdl.convert import make_tensor
 from graphdl.errors import ShapeError
 from graphdl.ops.logic import FLOAT, NUMERIC, check_kind
-from graphdl.ops.nn_common import _axis_in, _pick_axis, _stop, _t
-from graphdl.registry import Sample, TensorSpec, register
+from graphdl.ops.nn_common import _axis_in, _pick_axis, _stop, _t, register_xp
+from graphdl.registry import Sample, TensorSpec
 from graphdl.tensor import Tensor
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "softplus", "softsign", "softmax", "log_softmax"]
@@ -171,21 +171,7 @@ def _softmax_samples(rng: np.random.Generator) -> list[Sample]:
 # --- registration ---------------------------------------------------------------------------------
 
 
-# register() records the calling module as the op's family (docs/ops.md), so each family module
-# registers through its own _reg.
-def _reg(op: str, api: str, infer: Any, kernel: Callable[..., Any], gradient: Any, samples: Any, doc: str,
-         arity: int = 1) -> None:  # fmt: skip
-    register(
-        op,
-        api_name=api,
-        infer=infer,
-        evaluate=lambda inputs, attrs, ctx: kernel(np, *inputs, attrs),
-        lower=lambda inputs, attrs, ctx: kernel(jnp, *inputs, attrs),
-        gradient=gradient,
-        differentiable=gradient is not None,
-        samples=samples,
-        doc=doc,
-    )
+_reg = functools.partial(register_xp, module=__name__)
 
 
 _reg(

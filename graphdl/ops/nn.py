@@ -7,20 +7,20 @@ The activations live in `graphdl.ops.activations` and the cross-entropies in `gr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from graphdl._jax import jnp
 from graphdl.convert import convert_to_tensor, make_tensor
 from graphdl.dtypes import bool_
 from graphdl.errors import DTypeError, GraphError, ShapeError
 from graphdl.graph import get_default_graph
 from graphdl.ops.common import spec
 from graphdl.ops.logic import FLOAT, NUMERIC, check_kind
-from graphdl.ops.nn_common import _t
-from graphdl.registry import Sample, TensorSpec, register
+from graphdl.ops.nn_common import _t, register_xp
+from graphdl.registry import Sample, TensorSpec
 from graphdl.shapes import as_shape
 from graphdl.tensor import Tensor
 
@@ -141,21 +141,7 @@ def _in_top_k_samples(rng: np.random.Generator) -> list[Sample]:
 # --- registration ---------------------------------------------------------------------------------
 
 
-# register() records the calling module as the op's family (docs/ops.md), so each family module
-# registers through its own _reg.
-def _reg(op: str, api: str, infer: Any, kernel: Callable[..., Any], gradient: Any, samples: Any, doc: str,
-         arity: int = 1) -> None:  # fmt: skip
-    register(
-        op,
-        api_name=api,
-        infer=infer,
-        evaluate=lambda inputs, attrs, ctx: kernel(np, *inputs, attrs),
-        lower=lambda inputs, attrs, ctx: kernel(jnp, *inputs, attrs),
-        gradient=gradient,
-        differentiable=gradient is not None,
-        samples=samples,
-        doc=doc,
-    )
+_reg = functools.partial(register_xp, module=__name__)
 
 
 _reg(

@@ -1,6 +1,7 @@
 """Helpers shared by the `tf.nn` op families (`activations`, `xent`, `nn`).
 
-Tensor conversion, the stop-gradient used by the stable kernels (the subtracted max carries no
+Registration of an op whose kernel is written once against an array namespace, tensor conversion,
+the stop-gradient used by the stable kernels (the subtracted max carries no
 gradient under jax), and the axis checks that softmax and the softmax cross-entropies share.
 """
 
@@ -9,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from graphdl._jax import jax, jnp
 from graphdl.convert import convert_to_tensor
 from graphdl.errors import ShapeError
 from graphdl.graph import get_default_graph
+from graphdl.registry import register
 from graphdl.tensor import Tensor
 
 
@@ -41,3 +45,20 @@ def _pick_axis(axis: Any, dim: Any, default: int = -1) -> int:
         raise get_default_graph().located_error(ShapeError, "softmax", "give axis or dim, not both")
     a = axis if axis is not None else dim
     return default if a is None else int(a)
+
+
+def register_xp(op: str, api: str, infer: Any, kernel: Callable[..., Any], gradient: Any, samples: Any,
+                doc: str, module: str) -> None:  # fmt: skip
+    """Register `op` with `kernel(xp, *inputs, attrs)` as both rules: NumPy for evaluate, jax for lower."""
+    register(
+        op,
+        api_name=api,
+        infer=infer,
+        evaluate=lambda inputs, attrs, ctx: kernel(np, *inputs, attrs),
+        lower=lambda inputs, attrs, ctx: kernel(jnp, *inputs, attrs),
+        gradient=gradient,
+        differentiable=gradient is not None,
+        samples=samples,
+        doc=doc,
+        module=module,
+    )

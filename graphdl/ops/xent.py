@@ -8,20 +8,20 @@ Gradients are built from public ops; weighted_cross_entropy_with_logits is a com
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from graphdl._jax import jnp
 from graphdl.convert import convert_to_tensor, make_tensor
 from graphdl.errors import DTypeError, GraphError, ShapeError
 from graphdl.graph import get_default_graph
 from graphdl.ops.activations import _log_softmax, log_softmax, softmax
 from graphdl.ops.common import spec
 from graphdl.ops.logic import FLOAT, check_kind
-from graphdl.ops.nn_common import _axis_in, _pick_axis, _stop, _t
-from graphdl.registry import Sample, TensorSpec, register
+from graphdl.ops.nn_common import _axis_in, _pick_axis, _stop, _t, register_xp
+from graphdl.registry import Sample, TensorSpec
 from graphdl.shapes import TensorShape, as_shape
 from graphdl.tensor import Tensor
 
@@ -193,21 +193,7 @@ def _sparse_xent_samples(rng: np.random.Generator) -> list[Sample]:
 # --- registration ---------------------------------------------------------------------------------
 
 
-# register() records the calling module as the op's family (docs/ops.md), so each family module
-# registers through its own _reg.
-def _reg(op: str, api: str, infer: Any, kernel: Callable[..., Any], gradient: Any, samples: Any, doc: str,
-         arity: int = 1) -> None:  # fmt: skip
-    register(
-        op,
-        api_name=api,
-        infer=infer,
-        evaluate=lambda inputs, attrs, ctx: kernel(np, *inputs, attrs),
-        lower=lambda inputs, attrs, ctx: kernel(jnp, *inputs, attrs),
-        gradient=gradient,
-        differentiable=gradient is not None,
-        samples=samples,
-        doc=doc,
-    )
+_reg = functools.partial(register_xp, module=__name__)
 
 
 _reg(

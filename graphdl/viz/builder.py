@@ -7,7 +7,6 @@ import graphviz
 from graphdl.graph import Graph, Node
 from graphdl.tensor import Tensor
 from graphdl.viz import style as st
-from graphdl.viz.collapse import Path
 from graphdl.viz.labels import edge_label, node_attrs
 from graphdl.viz.layout import BACKWARD, FORWARD, Cluster, Item, Layout, is_gradient_cluster
 from graphdl.viz.legend import add_legend
@@ -17,24 +16,14 @@ class Builder:
     """Draws the chosen nodes (and the faded ones the gradient graph reads) into a `graphviz.Digraph`."""
 
     def __init__(
-        self,
-        drawn: list[Node],
-        faded: list[Node],
-        back: set[Node],
-        view: str,
-        collapse: int | set[Path] | None,
-        repeats: int,
-        shapes: bool,
-        rankdir: str,
-        graph: Graph,
-        targets: list[Node] | None,
+        self, layout: Layout, shapes: bool, rankdir: str, graph: Graph, targets: list[Node] | None
     ) -> None:
-        self.layout = Layout(drawn, faded, back, view, collapse, repeats)
-        self.drawn, self.faded = drawn, faded
-        self.view, self.shapes, self.rankdir = view, shapes, rankdir
+        self.layout = layout
+        self.drawn, self.faded, self.view = layout.drawn, layout.faded, layout.view
+        self.shapes, self.rankdir = shapes, rankdir
         self.graph, self.targets = graph, targets
         dtypes: dict[str, int] = {}
-        for n in drawn:
+        for n in self.drawn:
             for t in n.outputs:
                 dtypes[t.dtype.name] = dtypes.get(t.dtype.name, 0) + 1
         self.usual_dtype = max(dtypes, key=lambda k: dtypes[k]) if dtypes else "float32"

@@ -22,6 +22,7 @@ from graphdl.errors import GraphError
 from graphdl.graph import Graph, Node
 from graphdl.viz.builder import Builder
 from graphdl.viz.collapse import normalize_collapse
+from graphdl.viz.layout import Layout
 from graphdl.viz.select import backward_nodes, resolve, select
 
 VIEWS = ("forward", "gradient", "both")
@@ -97,9 +98,8 @@ def draw(
         faded = [n for n in nodes if n in needed and n not in drawn_set]
     else:
         drawn, faded = list(nodes), []
-    builder = Builder(
-        drawn, faded, back, view, normalize_collapse(collapse), repeats, shapes, rankdir, g, targets
-    )
+    layout = Layout(drawn, faded, back, view, normalize_collapse(collapse), repeats)
+    builder = Builder(layout, shapes, rankdir, g, targets)
     dot = Drawing(name="graphdl")
     dot.stats = builder.build(dot, legend=legend, title=title)
     return dot
