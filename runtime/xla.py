@@ -131,8 +131,12 @@ class XlaExecutable:
         if self._put is not None:
             fvals = self._put(fvals)
         dvals, ovals = _unalias(dvals, kvals, ovals)
+        return self._pack(dvals, kvals, fvals, ovals, np.int64(step))
+
+    def _pack(self, dvals: Any, kvals: Any, fvals: Any, ovals: Any, step: Any) -> tuple[Any, ...]:
+        """The arguments in the order of `jitted`'s signature, which drops what the plan does not use."""
         if self.uses_step:
-            return dvals, kvals, fvals, ovals, np.int64(step)
+            return dvals, kvals, fvals, ovals, step
         if self.optional:
             return dvals, kvals, fvals, ovals
         return dvals, kvals, fvals
@@ -210,12 +214,8 @@ class XlaExecutable:
         dvals = tuple(abstract(n) for n in self.donated)
         ovals = {n: abstract(n) for n in self.optional if n in variables}
         kvals = tuple(abstract(n) for n in self.kept)
-        if self.uses_step:
-            st = jax.ShapeDtypeStruct((), np.int64)
-            return self.jitted.trace(dvals, kvals, fvals, ovals, st).lower()
-        if self.optional:
-            return self.jitted.trace(dvals, kvals, fvals, ovals).lower()
-        return self.jitted.trace(dvals, kvals, fvals).lower()
+        st = jax.ShapeDtypeStruct((), np.int64)
+        return self.jitted.trace(*self._pack(dvals, kvals, fvals, ovals, st)).lower()
 
 
 def _unalias(
