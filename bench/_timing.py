@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -12,10 +13,16 @@ from collections.abc import Callable
 
 
 def alternate(
-    runners: dict[str, Callable[[], object]], number: int, rounds: int, warmup: int = 3
+    runners: dict[str, Callable[[], object]],
+    number: int,
+    rounds: int,
+    warmup: int = 3,
+    main_cpu: dict[str, list[float]] | None = None,
 ) -> dict[str, list[float]]:
     """Per-call seconds of each runner, one sample per (round, runner): the runners take turns,
-    `number` calls at a time, so drifts of the machine hit them alike."""
+    `number` calls at a time, in a new random order each round, so drifts of the machine hit them
+    alike and no runner always follows the same one. `main_cpu`, when given, receives the same
+    samples of the calling thread's CPU time (Python, dispatch and waiting, without XLA's workers)."""
     for f in runners.values():
         for _ in range(warmup):
             f()
@@ -23,12 +30,18 @@ def alternate(
     gc_was = gc.isenabled()
     gc.disable()
     try:
+        order = list(runners.items())
+        shuffle = random.Random(0).shuffle
         for _ in range(rounds):
-            for name, f in runners.items():
+            shuffle(order)
+            for name, f in order:
+                c0 = time.thread_time()
                 t0 = time.perf_counter()
                 for _ in range(number):
                     f()
                 samples[name].append((time.perf_counter() - t0) / number)
+                if main_cpu is not None:
+                    main_cpu.setdefault(name, []).append((time.thread_time() - c0) / number)
     finally:
         if gc_was:
             gc.enable()
