@@ -51,6 +51,8 @@ class Plan:
     slot_specs: dict[int, TensorSpec] = field(default_factory=dict)
     log: list[tuple[str, int, int]] = field(default_factory=list)
     uses_rng: bool = False
+    # the user's graph nodes this run needs, before the passes (what placement and logs report)
+    nodes: list[Node] = field(default_factory=list)
 
     def copy_steps(self) -> list[Step]:
         return list(self.steps)

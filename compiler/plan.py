@@ -122,6 +122,7 @@ def build_plan(
         var_writes=var_writes,
         slot_specs=slot_specs,
         uses_rng=any(s.op_def.kind == "random" for s in steps),
+        nodes=nodes,
     )
     plan.log.append(("plan", len(graph.get_operations()), len(steps)))
     for p in passes or ():

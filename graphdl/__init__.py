@@ -30,6 +30,7 @@ from graphdl.errors import (
     ExecutionError,
     FeedError,
     GraphError,
+    PlacementError,
     ShapeError,
     UninitializedVariableError,
 )
@@ -41,10 +42,13 @@ from graphdl.graph import (
     add_to_collection,
     control_dependencies,
     get_collection,
+    device,
     get_default_graph,
     name_scope,
     reset_default_graph,
 )
+from graphdl.devices import DeviceSpec
+from graphdl.config import ConfigProto, GPUOptions, GraphOptions, OptimizerOptions, RunMetadata, RunOptions
 from graphdl.convert import convert_to_tensor
 from graphdl.shapes import TensorShape
 from graphdl.tensor import Tensor

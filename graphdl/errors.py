@@ -37,3 +37,7 @@ class BackendError(GraphdlError, RuntimeError):
 
 class ExecutionError(GraphdlError, RuntimeError):
     """An op failed while a graph ran (bad index, invalid value); the message names the op and line."""
+
+
+class PlacementError(GraphdlError, ValueError):
+    """An op is pinned (tf.device) to a device this machine does not have."""

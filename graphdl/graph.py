@@ -41,6 +41,7 @@ class Node:
         "_id",
         "attrs",
         "control_inputs",
+        "device",
         "graph",
         "inputs",
         "is_gradient",
@@ -77,6 +78,7 @@ class Node:
         self.source = source
         self.is_gradient = is_gradient
         self._id = node_id
+        self.device = ""  # TF1's requested device ('/device:GPU:0'), set from tf.device scopes
         self.outputs = tuple(Tensor(self, i, s.shape, s.dtype) for i, s in enumerate(specs))
 
     @property
@@ -156,6 +158,7 @@ class Graph:
         self._lock = threading.RLock()
         self._var_store: dict[str, Any] = {}
         self._var_scope_stack: list[Any] = []
+        self._device_stack: list[Any] = []
 
     # --- naming ---------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
@@ -208,6 +211,17 @@ class Graph:
             yield
         finally:
             self._control_stack.pop()
+
+    @contextlib.contextmanager
+    def device(self, device_name_or_function: Any) -> Iterator[None]:
+        """TF1 `Graph.device`: ops created inside record this device (see graphdl.devices)."""
+        from graphdl.devices import scope_entry
+
+        self._device_stack.append(scope_entry(device_name_or_function))
+        try:
+            yield
+        finally:
+            self._device_stack.pop()
 
     # --- building -------------------------------------------------------
     def create_op(
@@ -266,6 +280,10 @@ class Graph:
                 self._gradient_depth > 0,
                 self._last_id,
             )
+            if self._device_stack:
+                from graphdl.devices import resolve
+
+                node.device = resolve(self._device_stack, node)
             self._nodes[node_name] = node
             self._order.append(node)
             self._version += 1
@@ -424,6 +442,11 @@ def reset_default_graph() -> None:
 def name_scope(name: str | None, default_name: str | None = None, values: Any = None) -> _NameScope:
     """TF1 `tf.name_scope`: ops created inside get `name/` prefixed to their names."""
     return get_default_graph().name_scope(name if name is not None else default_name)
+
+
+def device(device_name_or_function: Any) -> contextlib.AbstractContextManager[None]:
+    """TF1 `tf.device('/gpu:0')`: record a device on the ops created inside (default graph)."""
+    return get_default_graph().device(device_name_or_function)
 
 
 def get_collection(key: str, scope: str | None = None) -> list[Any]:

@@ -16,6 +16,7 @@ from graphdl.registry import TensorSpec
 from graphdl.shapes import TensorShape
 from graphdl.tensor import Tensor
 from runtime.fetches import flatten_fetches
+from runtime.session_config import SessionConfig, check_placement, device_name, log_placement, traced_run
 
 DEFAULT_BACKEND = "xla"
 
@@ -103,6 +104,7 @@ class Session:
 
     backend: 'xla' (default, compiled with JAX) or 'interpreter' (the NumPy reference).
     device: 'cpu' | 'gpu' | 'tpu' for the XLA backend (default: JAX's default platform).
+    config: a TF1 `ConfigProto`; what graphdl does with its fields is in runtime/session_config.py.
     """
 
     def __init__(
@@ -116,13 +118,14 @@ class Session:
     ) -> None:
         self._graph = graph if graph is not None else get_default_graph()
         self.backend_name = backend or DEFAULT_BACKEND
-        self._backend = make_backend(self.backend_name, device)
+        self._config = SessionConfig(config, device, optimize)
+        self._backend = make_backend(self.backend_name, self._config.device)
         self._vars: dict[str, Any] = {}
         self._cache: dict[Any, Any] = {}
         self._fast: dict[Any, _Entry] = {}
         self._step = 0
         self._closed = False
-        self._optimize = optimize
+        self._optimize = self._config.optimize
         self._lock = threading.RLock()
         self._default_ctx: list[Any] = []
 
@@ -146,7 +149,13 @@ class Session:
         options: Any = None,
         run_metadata: Any = None,
     ) -> Any:
-        """Evaluate `fetches` (any nesting of tensors, ops and names) with `feed_dict` fed."""
+        """Evaluate `fetches` (any nesting of tensors, ops and names) with `feed_dict` fed.
+
+        `options` (a RunOptions) and `run_metadata` (a RunMetadata) are TF1's tracing arguments:
+        with a trace level, the run's wall time is recorded in `run_metadata.step_stats`.
+        """
+        if options is not None or run_metadata is not None:
+            return traced_run(self, fetches, feed_dict, options, run_metadata)
         # Fast path: hashable fetches and feed keys seen before, feeds of the expected dtype and
         # of shapes already checked: one dict lookup, then the prepared program.
         cls = fetches.__class__
@@ -325,6 +334,9 @@ class Session:
             for name, arr in feeds.items()
         }
         plan = compiler.plan(self._graph, flat, feed_specs, optimize=self._optimize)
+        check_placement(plan, self._config.soft_placement)
+        if self._config.log_placement:
+            log_placement(plan, device_name(self._backend))
         return plan, self._backend.prepare(plan)
 
     def _convert_feeds(
@@ -392,6 +404,18 @@ class Session:
     def variable_values(self) -> dict[str, np.ndarray]:
         """A NumPy copy of every initialized variable's value, by variable name."""
         return {k: np.array(self._backend.to_numpy(v)) for k, v in self._vars.items()}
+
+    def make_callable(self, fetches: Any, feed_list: Any = None, accept_options: bool = False) -> Any:
+        """TF1 `Session.make_callable`: a function of the `feed_list` values that runs `fetches`."""
+        from runtime.callables import make_callable
+
+        return make_callable(self, fetches, feed_list, accept_options)
+
+    def list_devices(self) -> list[Any]:
+        """TF1 `Session.list_devices`: the devices this machine has (name, device_type, ...)."""
+        from runtime.callables import list_devices
+
+        return list_devices()
 
     # --- lifetime -------------------------------------------------------------
     def close(self) -> None:

@@ -37,6 +37,8 @@ def node_attrs(
         attrs["penwidth"] = "2.4"
     outs = ", ".join(st.shape_text(t.shape, t.dtype) for t in node.outputs) or "no outputs"
     attrs["tooltip"] = f"{node.name}\n{node.type} → {outs}\n{short_location(node.source)}"
+    if node.device:
+        attrs["tooltip"] += f"\ndevice {node.device}"
     return attrs
 
 
