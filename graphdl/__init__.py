@@ -21,6 +21,7 @@ from graphdl.dtypes import (
     int16,
     int32,
     int64,
+    string,
     uint8,
     uint32,
 )
@@ -61,6 +62,10 @@ from graphdl.ops.random import *
 from graphdl.ops.reduce import *
 from graphdl.ops.state import *
 from graphdl.ops.unary import *
+from graphdl.ops.special import *
+from graphdl.ops.cumulative import *
+from graphdl.ops.sequences import *
+from graphdl.ops.clipping import *
 from graphdl.variables import *
 from graphdl.variable_scope import *
 from graphdl.initializers import *  # tf.zeros_initializer, tf.glorot_uniform_initializer, ...
@@ -99,6 +104,22 @@ def __getattr__(name: str) -> Any:
         import runtime.session
 
         return getattr(runtime.session, name)
+    if name == "logging":  # TF1's tf.logging
+        import graphdl.tf_logging
+
+        return graphdl.tf_logging
+    if name == "summary":  # TF1's tf.summary (ops, merge_all, FileWriter)
+        import graphdl.summary
+
+        return graphdl.summary
+    if name == "app":  # TF1's tf.app (flags, run): imports absl only when asked for
+        import graphdl.app
+
+        return graphdl.app
+    if name in ("math", "random", "linalg"):  # TF1's tf.math, tf.random, tf.linalg namespaces
+        import importlib
+
+        return importlib.import_module(f"graphdl.namespaces.{name}")
     if name in ("viz", "datasets", "cli", "test"):
         import importlib
 

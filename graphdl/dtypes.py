@@ -49,7 +49,11 @@ class DType:
 
     @property
     def is_numeric(self) -> bool:
-        return not self.is_bool
+        return self._np.kind in "fiu"
+
+    @property
+    def is_string(self) -> bool:
+        return self._np.kind == "O"
 
     @property
     def min(self) -> float | int:
@@ -96,11 +100,16 @@ uint32 = DType("uint32", np.uint32)
 bool_ = DType("bool", np.bool_)
 half = float16
 double = float64
+# tf.string: the serialized summaries (bytes). Not in ALL: no op computes on strings, only the
+# summary ops produce them, on the host (graphdl.summary).
+string = DType("string", object)
 
 ALL: tuple[DType, ...] = (float16, float32, float64, int8, int16, int32, int64, uint8, uint32, bool_)
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update({"half": float16, "double": float64, "float": float32, "int": int32})
 _BY_NP = {d.np: d for d in ALL}
+_BY_NAME["string"] = string
+_BY_NP[string.np] = string
 
 
 def as_dtype(value: Any) -> DType:

@@ -18,6 +18,7 @@ from graphdl.ops.conv import *  # noqa: F403
 from graphdl.ops.math import sigmoid, tanh
 from graphdl.ops.nn import *  # noqa: F403
 from graphdl.ops.nn_extra import *  # noqa: F403
+from graphdl.ops.topk import *  # noqa: F403
 from graphdl.ops.xent import *  # noqa: F403
 
 _RNN_NAMES = ("rnn_cell", "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "raw_rnn")
@@ -41,5 +42,6 @@ for _mod in (
     "graphdl.ops.nn",
     "graphdl.ops.conv",
     "graphdl.ops.nn_extra",
+    "graphdl.ops.topk",
 ):
     __all__ += list(importlib.import_module(_mod).__all__)

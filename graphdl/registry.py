@@ -83,7 +83,7 @@ GradRule = Callable[..., list[Any]]
 LowerRule = Callable[..., Any]
 SampleFn = Callable[[np.random.Generator], list[Sample]]
 
-KINDS = ("op", "placeholder", "variable", "constant", "update", "random", "control")
+KINDS = ("op", "placeholder", "variable", "constant", "update", "random", "control", "summary")
 
 
 @dataclass

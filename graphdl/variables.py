@@ -19,6 +19,7 @@ __all__ = [
     "trainable_variables",
     "local_variables",
     "global_variables_initializer",
+    "local_variables_initializer",
     "variables_initializer",
     "initialize_all_variables",
     "is_variable_initialized",
@@ -67,6 +68,16 @@ class Variable:
             collections.append(GraphKeys.TRAINABLE_VARIABLES)
         for c in collections:
             graph.add_to_collection(c, self)
+
+    @classmethod
+    def _from_graph(cls, node: Node, initializer: Node, initial_value: Tensor, trainable: bool) -> Variable:
+        """A Variable around nodes already in a graph (an imported graph), adding no ops."""
+        v = cls.__new__(cls)
+        v._node = node
+        v._initializer = initializer
+        v._initial_value = initial_value
+        v.trainable = trainable
+        return v
 
     # identity
     @property
@@ -206,6 +217,11 @@ def variables_initializer(var_list: Sequence[Variable], name: str = "init") -> N
 def global_variables_initializer() -> Node:
     """An op that initializes every global variable of the default graph."""
     return variables_initializer(global_variables() + local_variables(), name="init")
+
+
+def local_variables_initializer() -> Node:
+    """An op that initializes every local variable of the default graph (TF1: a no-op when none)."""
+    return variables_initializer(local_variables(), name="init")
 
 
 initialize_all_variables = global_variables_initializer

@@ -61,3 +61,39 @@ def _make_mapping(cls: type, items: Any) -> Any:
         return cls(items)
     except TypeError:
         return dict(items)
+
+
+def expand_summaries(flat: list[Element], rebuild: Rebuild) -> tuple[list[Element], Rebuild, bool]:
+    """Fetches with the summary tensors replaced by the tensors they summarize, and a rebuild that
+    computes each summary on the host from those values (summaries are bytes: no program makes them).
+
+    Returns (flat, rebuild, whether anything was replaced); unchanged when no summary is fetched.
+    """
+    if not any(isinstance(f, Tensor) and f.op.kind == "summary" for f in flat):
+        return flat, rebuild, False
+    new_flat: list[Element] = []
+    where: dict[int, int] = {}
+
+    def position(el: Element) -> int:
+        if id(el) not in where:
+            where[id(el)] = len(new_flat)
+            new_flat.append(el)
+        return where[id(el)]
+
+    def plan(el: Element) -> Any:
+        if isinstance(el, Tensor) and el.op.kind == "summary":
+            return (el.op, [plan(t) for t in el.op.inputs])
+        return position(el)
+
+    plans = [plan(el) for el in flat]
+
+    def value(p: Any, vals: list[Any]) -> Any:
+        if isinstance(p, int):
+            return vals[p]
+        node, inputs = p
+        return node.op_def.evaluate([value(q, vals) for q in inputs], node.attrs, None)[()]
+
+    def rebuild_with_summaries(vals: list[Any]) -> Any:
+        return rebuild([value(p, vals) for p in plans])
+
+    return new_flat, rebuild_with_summaries, True

@@ -15,7 +15,7 @@ from graphdl.graph import Graph, get_default_graph
 from graphdl.registry import TensorSpec
 from graphdl.shapes import TensorShape
 from graphdl.tensor import Tensor
-from runtime.fetches import flatten_fetches
+from runtime.fetches import expand_summaries, flatten_fetches
 from runtime.session_config import SessionConfig, check_placement, device_name, log_placement, traced_run
 
 DEFAULT_BACKEND = "xla"
@@ -221,6 +221,7 @@ class Session:
 
     def _make_entry(self, fetches: Any, feed_dict: Mapping[Any, Any] | None) -> _Entry:
         flat, rebuild = flatten_fetches(self._graph, fetches)
+        flat, rebuild, summaries = expand_summaries(flat, rebuild)
         tensors: list[Tensor] = []
         for k in feed_dict or ():
             t = k if isinstance(k, Tensor) else self._graph.as_graph_element(k)
@@ -235,7 +236,12 @@ class Session:
         if len(set(names)) != len(names):
             dup = next(n for n in names if names.count(n) > 1)
             raise FeedError(f"tensor '{dup}' is fed more than once in feed_dict")
-        bare = len(flat) == 1 and rebuild([0]) == 0 and not isinstance(fetches, list | tuple | Mapping)
+        bare = (
+            not summaries
+            and len(flat) == 1
+            and rebuild([0]) == 0
+            and not isinstance(fetches, list | tuple | Mapping)
+        )
         return _Entry(flat, rebuild, tensors, names, bare)
 
     def _new_program(self, entry: _Entry, arrays: list[np.ndarray]) -> _Program:
@@ -396,6 +402,15 @@ class Session:
         t = variable._as_tensor() if hasattr(variable, "_as_tensor") else variable
         arr = convert_feed(t, value)
         self._vars.update(self._backend_store({t.op.name: self._backend.from_numpy(arr)}))
+
+    def load_variables(self, values: Mapping[Any, Any]) -> None:
+        """Set several variables at once: every value is checked before any is set."""
+        arrays = {}
+        for variable, value in values.items():
+            t = variable._as_tensor() if hasattr(variable, "_as_tensor") else variable
+            arrays[t.op.name] = self._backend.from_numpy(convert_feed(t, value))
+        with self._lock:
+            self._vars.update(self._backend_store(arrays))
 
     def is_initialized(self, variable: Any) -> bool:
         t = variable._as_tensor() if hasattr(variable, "_as_tensor") else variable

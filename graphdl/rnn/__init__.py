@@ -15,9 +15,12 @@ from graphdl.rnn.cells import (
     MultiRNNCell,
     RNNCell,
 )
+from graphdl.rnn.dynamic import *  # noqa: F403
+from graphdl.rnn.dynamic import __all__ as _dynamic_names
 from graphdl.rnn.static import static_rnn
 
 __all__ = [
     "rnn_cell", "static_rnn", "RNNCell", "BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell", "MultiRNNCell",
     "LSTMStateTuple",
 ]  # fmt: skip
+__all__ += _dynamic_names

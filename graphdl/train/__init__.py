@@ -6,6 +6,9 @@ from graphdl.train.global_step import (
     get_or_create_global_step,
     global_step,
 )
+from graphdl.train.learning_rate_decay import *  # noqa: F403
+from graphdl.train.learning_rate_decay import __all__ as _decay_names
+from graphdl.train.meta_graph import export_meta_graph, import_meta_graph, write_graph
 from graphdl.train.optimizer import Optimizer
 from graphdl.train.optimizers import (
     AdagradOptimizer,
@@ -13,6 +16,14 @@ from graphdl.train.optimizers import (
     GradientDescentOptimizer,
     MomentumOptimizer,
     RMSPropOptimizer,
+)
+from graphdl.train.saver import (
+    Saver,
+    checkpoint_exists,
+    get_checkpoint_state,
+    latest_checkpoint,
+    list_variables,
+    load_variable,
 )
 
 __all__ = [
@@ -22,8 +33,18 @@ __all__ = [
     "MomentumOptimizer",
     "Optimizer",
     "RMSPropOptimizer",
+    "Saver",
+    "checkpoint_exists",
+    "export_meta_graph",
+    "import_meta_graph",
+    "write_graph",
+    "get_checkpoint_state",
+    "latest_checkpoint",
+    "list_variables",
+    "load_variable",
     "create_global_step",
     "get_global_step",
     "get_or_create_global_step",
     "global_step",
 ]
+__all__ += _decay_names

@@ -67,6 +67,7 @@ STYLES: dict[str, NodeStyle] = {
     "gradient": NodeStyle("box", "#FBE0E6", "#B23A55", "gradient op", style="rounded,filled"),
     "update": NodeStyle("hexagon", "#E8DDF6", "#6C4AA5", "update (writes a variable)"),
     "control": NodeStyle("octagon", "#E1E7EC", "#546E7A", "group / no-op"),
+    "summary": NodeStyle("note", "#F5F5F5", "#757575", "summary (for TensorBoard)"),
     "faded": NodeStyle(
         "box",
         "#F7F8F9",
@@ -85,6 +86,7 @@ LEGEND_ORDER = (
     "gradient",
     "update",
     "control",
+    "summary",
     "faded",
 )
 

@@ -1,0 +1,1 @@
+"""TensorBoard event files: protobuf encoding (proto), PNG images (png), the writer (writer)."""

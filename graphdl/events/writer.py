@@ -1,0 +1,149 @@
+"""TF1's `tf.summary.FileWriter`: TensorBoard event files (TFRecord records of Event protos).
+
+Each record is: length (uint64 LE), masked CRC32C of the length (uint32 LE), the Event bytes,
+masked CRC32C of the bytes. The file is `events.out.tfevents.<time>.<host>` in `logdir`; its first
+Event carries `file_version: "brain.Event:2"`, as TensorFlow writes it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import time
+from typing import Any
+
+import numpy as np
+
+from graphdl.errors import GraphError
+from graphdl.events import proto
+
+
+def _crc32c_table() -> list[int]:
+    table = []
+    for i in range(256):
+        crc = i
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+        table.append(crc)
+    return table
+
+
+_TABLE = _crc32c_table()
+
+
+def crc32c(data: bytes) -> int:
+    """CRC-32C (Castagnoli), the checksum TFRecord uses."""
+    crc = 0xFFFFFFFF
+    table = _TABLE
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def masked_crc32c(data: bytes) -> int:
+    crc = crc32c(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def tfrecord(data: bytes) -> bytes:
+    """One TFRecord framing `data`."""
+    length = struct.pack("<Q", len(data))
+    return length + struct.pack("<I", masked_crc32c(length)) + data + struct.pack("<I", masked_crc32c(data))
+
+
+def _graph_def(graph: Any) -> bytes:
+    nodes = []
+    for op in graph.get_operations():
+        inputs = [t.name[:-2] if t.name.endswith(":0") else t.name for t in op.inputs]
+        inputs += [f"^{c.name}" for c in op.control_inputs]
+        nodes.append((op.name, op.type, inputs, op.device))
+    return proto.graph_def(nodes)
+
+
+class FileWriter:
+    """Writes summaries and the graph for TensorBoard: `add_summary(summary_bytes, global_step)`,
+    `add_graph(graph)`, `flush()`, `close()`; usable as a context manager."""
+
+    def __init__(
+        self,
+        logdir: str,
+        graph: Any = None,
+        max_queue: int = 10,
+        flush_secs: float = 120,
+        graph_def: Any = None,
+        filename_suffix: str | None = None,
+        session: Any = None,
+    ) -> None:
+        self._logdir = str(logdir)
+        os.makedirs(self._logdir, exist_ok=True)
+        name = f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}{filename_suffix or ''}"
+        self._path = os.path.join(self._logdir, name)
+        self._file: Any = open(self._path, "ab")  # noqa: SIM115 (kept open until close())
+        self._flush_secs = flush_secs
+        self._last_flush = time.time()
+        self._write(proto.event(time.time(), file_version="brain.Event:2"))
+        if graph is not None or graph_def is not None:
+            self.add_graph(graph if graph is not None else graph_def)
+
+    def get_logdir(self) -> str:
+        return self._logdir
+
+    @property
+    def path(self) -> str:
+        """The event file this writer appends to."""
+        return self._path
+
+    def _write(self, event: bytes) -> None:
+        if self._file is None:
+            raise GraphError("this FileWriter is closed; call reopen() to write again")
+        self._file.write(tfrecord(event))
+        if time.time() - self._last_flush >= self._flush_secs:
+            self.flush()
+
+    def add_summary(self, summary: Any, global_step: Any = None) -> None:
+        """Write a serialized Summary (what `sess.run(summary_op)` returns) at `global_step`."""
+        if isinstance(summary, np.ndarray):
+            summary = summary[()]
+        if not isinstance(summary, bytes | bytearray):
+            raise GraphError(f"add_summary takes a serialized Summary (bytes), got {type(summary).__name__}")
+        step = 0 if global_step is None else int(np.asarray(global_step))
+        self._write(proto.event(time.time(), step, summary=bytes(summary)))
+
+    def add_graph(self, graph: Any, global_step: Any = None, graph_def: Any = None) -> None:
+        """Write the graph (ops, their inputs and devices) for TensorBoard's graph view."""
+        graph = graph if graph is not None else graph_def
+        if hasattr(graph, "graph") and not hasattr(graph, "get_operations"):
+            graph = graph.graph  # a Session
+        if not hasattr(graph, "get_operations"):
+            raise GraphError(f"add_graph takes a graphdl Graph, got {type(graph).__name__}")
+        step = 0 if global_step is None else int(global_step)
+        self._write(proto.event(time.time(), step, graph_def=_graph_def(graph)))
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        self._last_flush = time.time()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self.flush()
+            self._file.close()
+            self._file = None
+
+    def reopen(self) -> None:
+        if self._file is None:
+            self._file = open(self._path, "ab")  # noqa: SIM115
+
+    def __enter__(self) -> FileWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort
+        try:
+            self.close()
+        except Exception:
+            pass
