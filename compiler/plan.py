@@ -33,6 +33,8 @@ def needed_nodes(graph: Graph, targets: Sequence[Node], fed: set[Tensor]) -> lis
             dg.add_edge(t.op.name, node.name)
             stack.append(t.op)
         for c in node.control_inputs:
+            if c.outputs and all(o in fed for o in c.outputs):
+                continue  # every output of c is fed: nothing of c runs, so there is nothing to wait for
             dg.add_edge(c.name, node.name)
             stack.append(c)
     keep: set[str] = set()

@@ -66,6 +66,10 @@ from graphdl.ops.special import *
 from graphdl.ops.cumulative import *
 from graphdl.ops.sequences import *
 from graphdl.ops.clipping import *
+from graphdl.ops.nd_index import *
+from graphdl.ops.linalg_extra import *
+from graphdl.ops.debug import *
+from graphdl.control_flow import *
 from graphdl.variables import *
 from graphdl.variable_scope import *
 from graphdl.initializers import *  # tf.zeros_initializer, tf.glorot_uniform_initializer, ...
@@ -108,6 +112,10 @@ def __getattr__(name: str) -> Any:
         import graphdl.tf_logging
 
         return graphdl.tf_logging
+    if name in ("image", "metrics"):  # TF1's tf.image and tf.metrics
+        import importlib
+
+        return importlib.import_module(f"graphdl.{name}")
     if name == "summary":  # TF1's tf.summary (ops, merge_all, FileWriter)
         import graphdl.summary
 

@@ -29,6 +29,7 @@ class GraphKeys:
     GLOBAL_STEP = "global_step"
     TRAIN_OP = "train_op"
     SUMMARIES = "summaries"
+    METRIC_VARIABLES = "metric_variables"
 
 
 _VALID_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$")

@@ -15,6 +15,7 @@ from typing import Any
 
 from graphdl.ops.activations import *  # noqa: F403
 from graphdl.ops.conv import *  # noqa: F403
+from graphdl.ops.conv_extra import *  # noqa: F403
 from graphdl.ops.math import sigmoid, tanh
 from graphdl.ops.nn import *  # noqa: F403
 from graphdl.ops.nn_extra import *  # noqa: F403
@@ -41,6 +42,7 @@ for _mod in (
     "graphdl.ops.xent",
     "graphdl.ops.nn",
     "graphdl.ops.conv",
+    "graphdl.ops.conv_extra",
     "graphdl.ops.nn_extra",
     "graphdl.ops.topk",
 ):

@@ -17,6 +17,8 @@ from graphdl.train.optimizers import (
     MomentumOptimizer,
     RMSPropOptimizer,
 )
+from graphdl.train.optimizers_extra import *  # noqa: F403
+from graphdl.train.optimizers_extra import __all__ as _extra_optimizer_names
 from graphdl.train.saver import (
     Saver,
     checkpoint_exists,
@@ -48,3 +50,4 @@ __all__ = [
     "global_step",
 ]
 __all__ += _decay_names
+__all__ += _extra_optimizer_names

@@ -182,3 +182,16 @@ def test_cannot_feed_variable():
     w = gd.Variable(np.zeros(2, np.float32), name="w")
     with gd.Session(backend="interpreter") as sess, pytest.raises(gd.FeedError, match="variable"):
         sess.run(w, {w: [1.0, 1.0]})
+
+
+def test_control_dependency_on_a_fed_placeholder() -> None:
+    # TF1 runs this (gd.metrics.mean waits on its inputs this way): the fed placeholder does not run
+    g = gd.Graph()
+    with g.as_default():
+        x = gd.placeholder(gd.float32, [2], name="x")
+        with gd.control_dependencies([x]):
+            y = gd.identity(x) * 2
+    for backend in ("xla", "interpreter"):
+        np.testing.assert_allclose(gd.Session(graph=g, backend=backend).run(y, {x: [1.0, 2.0]}), [2.0, 4.0])
+        with pytest.raises(gd.FeedError, match="must feed a value for placeholder 'x'"):
+            gd.Session(graph=g, backend=backend).run(y)
