@@ -1,0 +1,5 @@
+"""The parts of TF1's `tf.contrib` that course programs lean on: `tf.contrib.layers` and `tf.contrib.rnn`."""
+
+from graphdl.contrib import layers, rnn
+
+__all__ = ["layers", "rnn"]

@@ -1,0 +1,23 @@
+"""TF1's `tf.contrib.rnn`: the RNN cells and `static_rnn` under their contrib names."""
+
+from graphdl.rnn import (
+    BasicLSTMCell,
+    BasicRNNCell,
+    GRUCell,
+    LSTMCell,
+    LSTMStateTuple,
+    MultiRNNCell,
+    RNNCell,
+    static_rnn,
+)
+
+__all__ = [
+    "BasicLSTMCell",
+    "BasicRNNCell",
+    "GRUCell",
+    "LSTMCell",
+    "LSTMStateTuple",
+    "MultiRNNCell",
+    "RNNCell",
+    "static_rnn",
+]
