@@ -8,8 +8,6 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from graphdl.convert import convert_to_tensor
 from graphdl.dtypes import as_dtype, float32
 from graphdl.errors import GraphError, ShapeError
@@ -203,7 +201,8 @@ def fully_connected(
             trainable=trainable,
             collections=_collections(variables_collections, "weights"),
         )
-        out = tensordot(x, weights, [[x.shape.ndims - 1], [0]]) if x.shape.ndims != 2 else _matmul(x, weights)
+        rank = len(x.shape.dims or ())
+        out = _matmul(x, weights) if rank == 2 else tensordot(x, weights, [[rank - 1], [0]])
         if normalizer_fn is not None:
             out = normalizer_fn(out, **(normalizer_params or {}))
         elif biases_initializer is not None:
@@ -343,7 +342,7 @@ def flatten(inputs: Any, outputs_collections: Any = None, scope: str | None = No
             f"needs a known rank >= 2 and known inner sizes, got {x.shape.short()}",
         )
     with get_default_graph().name_scope(scope or "Flatten"):
-        out = reshape(x, [-1, int(np.prod(dims[1:]))])
+        out = reshape(x, [-1, math.prod(int(d) for d in dims[1:] if d is not None)])
     _add_outputs(outputs_collections, out)
     return out
 
