@@ -12,7 +12,7 @@ from graphdl.graph import Node
 class RunContext:
     """Per-step view given to `evaluate` and `lower` rules; writes are collected, never applied here."""
 
-    __slots__ = ("node", "platform", "step", "variables", "writes")
+    __slots__ = ("node", "platform", "static_input", "step", "variables", "writes")
 
     def __init__(self, variables: Mapping[str, Any], step: Any, platform: str = "cpu") -> None:
         self.node: Node | None = None
@@ -20,6 +20,8 @@ class RunContext:
         self.variables = variables
         self.writes: dict[str, Any] = {}
         self.step = step
+        # lowering only: input i of the current step as a NumPy array known at trace time, or None
+        self.static_input: Any = None
 
     def read_variable(self, name: str) -> Any:
         """The variable's value at the start of the run."""

@@ -13,6 +13,7 @@ from compiler.context import RunContext
 from compiler.ir import Plan
 from graphdl._jax import jnp
 from graphdl.errors import ExecutionError, GraphdlError
+from graphdl.ops.shape_args import plan_static_value
 
 LoweredFn = Callable[[Mapping[str, Any], Mapping[str, Any], Any], tuple[list[Any], dict[str, Any]]]
 
@@ -56,6 +57,7 @@ def lower(plan: Plan, platform: str = "cpu") -> LoweredFn:
     feed_slots = dict(plan.feed_slots)
     fetch_slots = list(plan.fetch_slots)
     num_slots = plan.num_slots
+    producer = {slot: (st, k) for st in steps for k, slot in enumerate(st.outputs)}
 
     def fn(
         variables: Mapping[str, Any], feeds: Mapping[str, Any], step: Any
@@ -64,8 +66,17 @@ def lower(plan: Plan, platform: str = "cpu") -> LoweredFn:
         for name, slot in feed_slots.items():
             env[slot] = jnp.asarray(feeds[name])
         ctx = LowerContext(variables, step, platform)
+        memo: dict[int, Any] = {}
+        current: list[Any] = [()]
+
+        def static_input(i: int) -> Any:
+            slot = current[0][i] if i < len(current[0]) else None
+            return None if slot is None else plan_static_value(slot, env, producer, memo)
+
+        ctx.static_input = static_input
         for st in steps:
             ctx.node = st.node
+            current[0] = st.inputs
             args = [None if i is None else env[i] for i in st.inputs]
             try:
                 result = st.op_def.lower(args, st.attrs, ctx)

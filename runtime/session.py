@@ -39,10 +39,11 @@ def convert_feed(tensor: Tensor, value: Any) -> np.ndarray:
     arr = value if isinstance(value, np.ndarray) else np.asarray(value)
     dt = tensor.dtype
     if arr.dtype != dt.np:
-        if not can_cast_safely(arr.dtype, dt):
+        if not can_cast_safely(arr.dtype, dt) and not _exact_float_to_int(arr, dt):
             raise FeedError(
                 f"cannot feed a value of dtype {arr.dtype} to {_describe_fed(tensor)}: "
-                f"it would not convert safely to {dt.name}"
+                f"it would not convert exactly to {dt.name}"
+                + (" (the floats are not all whole numbers in its range)" if arr.dtype.kind == "f" else "")
             )
         arr = arr.astype(dt.np)
     dims = tensor.shape.dims
@@ -54,6 +55,20 @@ def convert_feed(tensor: Tensor, value: Any) -> np.ndarray:
                 f"its shape must fit {tensor.shape}"
             )
     return arr
+
+
+def _exact_float_to_int(arr: np.ndarray, dt: Any) -> bool:
+    """Floats fed to an integer tensor are taken when every value is a whole number the integer type
+    holds (TF1 programs feed `np.ones(n)` as int labels); anything else would be silently changed."""
+    if arr.dtype.kind != "f" or not dt.is_integer:
+        return False
+    info = np.iinfo(dt.np)
+    with np.errstate(invalid="ignore"):
+        return bool(
+            np.all(np.isfinite(arr))
+            and np.all(arr == np.round(arr))
+            and np.all((arr >= info.min) & (arr <= info.max))
+        )
 
 
 def _describe_fed(t: Tensor) -> str:

@@ -109,6 +109,50 @@ def static_value(t: Any, runtime: bool = False, _memo: dict[Tensor, Any] | None 
     return value
 
 
+def plan_static_value(
+    slot: int, env: Sequence[Any], producer: Mapping[int, tuple[Any, int]], memo: dict[int, Any]
+) -> np.ndarray | None:
+    """The value of plan slot `slot` while a plan is traced, when it is known without running it:
+    a concrete array, a Shape/Size/Rank of a traced value (its shape is static), a constant, or a
+    small pure computation of those. Walks the plan, not the graph, so it holds after the passes
+    merged or removed nodes (CSE can make an op read another node's Shape)."""
+    if slot in memo:
+        return memo[slot]  # type: ignore[no-any-return]
+    memo[slot] = None  # guards against revisiting while computing
+    value: np.ndarray | None = None
+    try:
+        value = np.asarray(env[slot])
+    except Exception:  # a tracer
+        value = None
+    if value is None and slot in producer and len(memo) < 256:
+        step, k = producer[slot]
+        od = step.op_def
+        spec = step.specs[k]
+        if od.name in _SHAPE_OPS and step.inputs and step.inputs[0] is not None:
+            dims = tuple(int(d) for d in np.shape(env[step.inputs[0]]))
+            if od.name == "Shape":
+                value = np.array(dims, dtype=spec.dtype.np)
+            elif od.name == "Size":
+                value = np.array(int(np.prod(dims)), dtype=spec.dtype.np)
+            else:
+                value = np.array(len(dims), dtype=spec.dtype.np)
+        elif od.kind in ("op", "constant") and not od.stateful:
+            args = [None if i is None else plan_static_value(i, env, producer, memo) for i in step.inputs]
+            if all(a is not None and a.size <= _MAX_ELEMENTS for a in args):
+                ctx = _FoldCtx()
+                ctx.node = step.node
+                try:
+                    with np.errstate(all="ignore"):
+                        result = od.evaluate(args, step.attrs, ctx)
+                    if isinstance(result, tuple | list):
+                        result = result[k]
+                    value = np.asarray(result).astype(spec.dtype.np)
+                except Exception:  # not evaluable now
+                    value = None
+    memo[slot] = value
+    return value
+
+
 def partial_shape(t: Tensor) -> TensorShape:
     """What a 1-D shape tensor is known to hold (TF1 `constant_value_as_shape`); -1 becomes None."""
     v = static_value(t)
@@ -141,6 +185,11 @@ def lower_static(inputs: Sequence[Any], i: int, ctx: Any, what: str) -> np.ndarr
         return np.asarray(x)
     except Exception:  # a tracer: find the value from the graph
         pass
+    resolve = getattr(ctx, "static_input", None)
+    if resolve is not None:
+        v = resolve(i)
+        if v is not None:
+            return v  # type: ignore[no-any-return]
     node = getattr(ctx, "node", None)
     if node is not None and i < len(node.inputs):
         v = static_value(node.inputs[i], runtime=True)

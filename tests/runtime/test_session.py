@@ -75,8 +75,15 @@ def test_bad_feed_shape_and_dtype(backend):
     with gd.Session(backend=backend) as sess:
         with pytest.raises(gd.FeedError, match=r"shape \(2, 4\).*'x:0'"):
             sess.run(y, {x: np.ones((2, 4))})
-        with pytest.raises(gd.FeedError, match="float64"):
+        with pytest.raises(gd.FeedError, match=r"float64.*not all whole numbers"):
             sess.run(n, {n: np.array([1.5, 2.0])})
+        # whole-number floats feed an int placeholder (TF1 programs feed np.ones(n) as labels) ...
+        got = sess.run(n, {n: np.array([1.0, -2.0])})
+        assert got.dtype == np.int32 and got.tolist() == [1, -2]
+        # ... but not when a value would change: out of int32's range, or not finite
+        for bad in ([3e9, 0.0], [np.nan, 1.0], [np.inf, 1.0]):
+            with pytest.raises(gd.FeedError, match="not convert exactly to int32"):
+                sess.run(n, {n: np.array(bad)})
         # ints feed a float placeholder safely
         np.testing.assert_allclose(sess.run(y, {x: np.ones((1, 3), np.int64)}), [[2, 2, 2]])
 

@@ -327,3 +327,21 @@ def test_random_ops_match_interpreter_bit_for_bit_without_retracing(graph):
         draws.append(a[0])
     assert not np.array_equal(draws[0], draws[1])  # each run draws anew (the step advances)
     assert sx.backend.traces == 1
+
+
+def test_shape_arguments_survive_cse_merging_their_shape_ops() -> None:
+    # Two identical branches: CSE keeps one Shape node, so the other Reshape reads a Shape of a node
+    # that is no longer in the plan; its static target shape must still be found (the DCGAN pattern
+    # of a discriminator applied twice to the same input, trained with two optimizers).
+    g = gd.Graph()
+    with g.as_default():
+        x = gd.placeholder(gd.float32, [None, 3], name="x")
+        ys = [gd.reshape(x * 2.0, gd.shape(x * 2.0)) for _ in range(2)]
+        grads = [gd.gradients(gd.reduce_sum(gd.reshape(y, [-1]) * 3.0), [x])[0] for y in ys]
+    xs = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with gd.Session(graph=g) as sess:
+        got = sess.run(ys + grads, {x: xs})
+    for v in got[:2]:
+        np.testing.assert_allclose(v, 2 * xs)
+    for v in got[2:]:
+        np.testing.assert_allclose(v, np.full((2, 3), 6.0))
