@@ -22,7 +22,9 @@ from graphdl.ops.nn_extra import *  # noqa: F403
 from graphdl.ops.topk import *  # noqa: F403
 from graphdl.ops.xent import *  # noqa: F403
 
-_RNN_NAMES = ("rnn_cell", "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "raw_rnn")
+_RNN_NAMES = (
+    "rnn_cell", "dynamic_rnn", "static_rnn", "bidirectional_dynamic_rnn", "static_bidirectional_rnn", "raw_rnn",
+)  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:

@@ -8,6 +8,7 @@ from graphdl.rnn import (
     LSTMStateTuple,
     MultiRNNCell,
     RNNCell,
+    static_bidirectional_rnn,
     static_rnn,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "LSTMStateTuple",
     "MultiRNNCell",
     "RNNCell",
+    "static_bidirectional_rnn",
     "static_rnn",
 ]

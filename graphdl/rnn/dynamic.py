@@ -274,3 +274,28 @@ def bidirectional_dynamic_rnn(cell_fw: Any, cell_bw: Any, inputs: Any, sequence_
             )  # fmt: skip
         output_bw = _map(rev, tmp)
     return (output_fw, output_bw), (state_fw, state_bw)
+
+
+def static_bidirectional_rnn(cell_fw: Any, cell_bw: Any, inputs: Any, initial_state_fw: Any = None,
+                             initial_state_bw: Any = None, dtype: Any = None, sequence_length: Any = None,
+                             scope: Any = None) -> tuple[list[Any], Any, Any]:  # fmt: skip
+    """TF1 `tf.nn.static_bidirectional_rnn` (tf.contrib.rnn's too) over a list of [batch, depth] inputs:
+    (outputs, state_fw, state_bw), outputs[t] = concat(output_fw[t], output_bw[t]) along depth.
+
+    It is `bidirectional_dynamic_rnn` over the stacked, time-major inputs, so the variables
+    (`bidirectional_rnn/fw/...`, `bidirectional_rnn/bw/...`) and values are the same."""
+    from graphdl.ops.joining import concat, stack, unstack
+
+    steps = list(inputs)
+    if not steps:
+        raise get_default_graph().located_error(
+            GraphError, "static_bidirectional_rnn", "inputs must not be empty"
+        )
+    (out_fw, out_bw), (state_fw, state_bw) = bidirectional_dynamic_rnn(
+        cell_fw, cell_bw, stack(steps), sequence_length=sequence_length, initial_state_fw=initial_state_fw,
+        initial_state_bw=initial_state_bw, dtype=dtype, time_major=True, scope=scope,
+    )  # fmt: skip
+    return unstack(concat([out_fw, out_bw], axis=2), num=len(steps)), state_fw, state_bw
+
+
+__all__ += ["static_bidirectional_rnn"]

@@ -461,3 +461,46 @@ def test_other_build_errors() -> None:
             dynamic_rnn(BasicRNNCell(2), (x, gd.placeholder(gd.float32, [2, T + 1, 1])), dtype=gd.float32)
         with pytest.raises(GraphError, match="must be an RNNCell"):
             dynamic_rnn(lambda a, b: (a, b), x, dtype=gd.float32)
+
+
+def test_static_bidirectional_rnn_matches_the_dynamic_one() -> None:
+    rng = np.random.default_rng(4)
+    xs = rng.standard_normal((3, 5, 2)).astype(np.float32)  # batch, time, depth
+    lengths = np.array([5, 2, 0], np.int32)
+    g = gd.Graph()
+    with g.as_default():
+        x = gd.placeholder(gd.float32, [None, 5, 2], name="x")
+        seq = gd.placeholder(gd.int32, [None], name="seq")
+        fw, bw = gd.nn.rnn_cell.BasicLSTMCell(3), gd.nn.rnn_cell.GRUCell(4)
+        outs, sfw, sbw = gd.contrib.rnn.static_bidirectional_rnn(
+            fw, bw, gd.unstack(x, 5, 1), dtype=gd.float32, sequence_length=seq
+        )
+        with gd.variable_scope("dyn"):
+            (dfw, dbw), (dsfw, dsbw) = gd.nn.bidirectional_dynamic_rnn(
+                gd.nn.rnn_cell.BasicLSTMCell(3),
+                gd.nn.rnn_cell.GRUCell(4),
+                x,
+                sequence_length=seq,
+                dtype=gd.float32,
+            )
+        init = gd.global_variables_initializer()
+        static_vars = [v for v in g.get_collection("trainable_variables") if not v.op.name.startswith("dyn/")]
+        dyn_vars = [v for v in g.get_collection("trainable_variables") if v.op.name.startswith("dyn/")]
+        copy = [b.assign(a) for a, b in zip(static_vars, dyn_vars, strict=True)]  # the same weights on both
+    names = [v.op.name for v in g.get_collection("trainable_variables")]
+    assert names[:4] == [
+        "bidirectional_rnn/fw/basic_lstm_cell/kernel", "bidirectional_rnn/fw/basic_lstm_cell/bias",
+        "bidirectional_rnn/bw/gru_cell/gates/kernel", "bidirectional_rnn/bw/gru_cell/gates/bias",
+    ]  # fmt: skip
+    assert len(outs) == 5 and outs[0].shape.as_list() == [None, 7]
+    for backend in BACKENDS:
+        s = gd.Session(graph=g, backend=backend)
+        s.run(init)
+        s.run(copy)
+        feed = {x: xs, seq: lengths}
+        got = s.run([outs, sfw, sbw, dfw, dbw, dsfw, dsbw], feed)
+        np.testing.assert_allclose(
+            np.stack(got[0], axis=1), np.concatenate([got[3], got[4]], axis=2), rtol=1e-5, atol=1e-6
+        )
+        np.testing.assert_allclose(got[1].h, got[5].h, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got[2], got[6], rtol=1e-5, atol=1e-6)
