@@ -112,7 +112,7 @@ def __getattr__(name: str) -> Any:
         import graphdl.tf_logging
 
         return graphdl.tf_logging
-    if name in ("image", "metrics", "contrib"):  # TF1's tf.image, tf.metrics, tf.contrib
+    if name in ("image", "metrics", "contrib", "data"):  # TF1's tf.image, tf.metrics, tf.contrib, tf.data
         import importlib
 
         return importlib.import_module(f"graphdl.{name}")

@@ -41,3 +41,7 @@ class ExecutionError(GraphdlError, RuntimeError):
 
 class PlacementError(GraphdlError, ValueError):
     """An op is pinned (tf.device) to a device this machine does not have."""
+
+
+class OutOfRangeError(GraphdlError, IndexError):
+    """A tf.data iterator has no more elements (TF1's `tf.errors.OutOfRangeError`)."""

@@ -161,6 +161,8 @@ class Graph:
         self._var_store: dict[str, Any] = {}
         self._var_scope_stack: list[Any] = []
         self._device_stack: list[Any] = []
+        # tf.data: get_next placeholders and iterator initializers by node name (runtime/data_feed.py)
+        self._data_iterators: dict[str, Any] = {}
 
     # --- naming ---------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
