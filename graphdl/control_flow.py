@@ -17,53 +17,12 @@ from typing import Any
 from graphdl.convert import convert_to_tensor
 from graphdl.errors import DTypeError, GraphError, ShapeError
 from graphdl.graph import Graph, Node, get_default_graph
+from graphdl.nest import flatten as _flatten
+from graphdl.nest import pack as _pack
+from graphdl.nest import same_structure as _same_structure
 from graphdl.tensor import Tensor
 
 __all__ = ["cond", "case", "map_fn", "scan", "foldl", "foldr"]
-
-
-# --- nested structures (lists, tuples, namedtuples, dicts) -----------------------------------------
-
-
-def _flatten(x: Any) -> list[Any]:
-    if isinstance(x, Mapping):
-        return [leaf for k in sorted(x) for leaf in _flatten(x[k])]
-    if isinstance(x, list | tuple):
-        return [leaf for item in x for leaf in _flatten(item)]
-    return [x]
-
-
-def _pack(structure: Any, leaves: list[Any]) -> Any:
-    it = iter(leaves)
-
-    def build(s: Any) -> Any:
-        if isinstance(s, Mapping):
-            return {k: build(s[k]) for k in sorted(s)}
-        if isinstance(s, tuple) and hasattr(s, "_fields"):
-            return type(s)(*(build(v) for v in s))
-        if isinstance(s, list | tuple):
-            return type(s)(build(v) for v in s)
-        return next(it)
-
-    return build(structure)
-
-
-def _same_structure(a: Any, b: Any) -> bool:
-    if isinstance(a, Mapping) or isinstance(b, Mapping):
-        return (
-            isinstance(a, Mapping)
-            and isinstance(b, Mapping)
-            and sorted(a) == sorted(b)
-            and all(_same_structure(a[k], b[k]) for k in a)
-        )
-    if isinstance(a, list | tuple) or isinstance(b, list | tuple):
-        return (
-            isinstance(a, list | tuple)
-            and isinstance(b, list | tuple)
-            and len(a) == len(b)
-            and all(_same_structure(x, y) for x, y in zip(a, b, strict=True))
-        )
-    return True
 
 
 # --- cond and case -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphdl.errors import GraphError, OutOfRangeError
+from graphdl.nest import flatten
 from graphdl.tensor import Tensor
 
 
@@ -87,8 +88,6 @@ class DataFeed:
                     "End of sequence: the dataset's iterator has no more elements"
                 ) from None
             pulled.append(element)
-            from graphdl.data.dataset import flatten
-
             for t, v in zip(flatten(iterator.get_next()), flatten(element), strict=True):
                 extra[t] = v
         merged = dict(feed_dict or {})

@@ -180,8 +180,7 @@ def fully_connected(
     """contrib `fully_connected`: activation(inputs @ weights + biases) over the last axis, with
     variables `<scope>/weights` and `<scope>/biases` (scope 'fully_connected', made unique)."""
     from graphdl.ops.linalg import tensordot
-    from graphdl.ops.nn import bias_add
-    from graphdl.variable_scope import get_variable, variable_scope
+    from graphdl.variable_scope import variable_scope
 
     x = convert_to_tensor(inputs)
     depth = x.shape.dims[-1] if x.shape.dims else None
@@ -192,34 +191,60 @@ def fully_connected(
             f"the last dimension of the inputs must be known, got {x.shape.short()}",
         )
     with variable_scope(scope, default_name="fully_connected", values=[x], reuse=reuse):
-        weights = get_variable(
-            "weights",
-            [depth, num_outputs],
-            dtype=x.dtype,
-            initializer=weights_initializer if weights_initializer is not None else xavier_initializer(),
-            regularizer=weights_regularizer,
-            trainable=trainable,
-            collections=_collections(variables_collections, "weights"),
-        )
+        weights = _variable(
+            "weights", [depth, num_outputs], x, weights_initializer or xavier_initializer(), weights_regularizer,
+            trainable, variables_collections,
+        )  # fmt: skip
         rank = len(x.shape.dims or ())
         out = _matmul(x, weights) if rank == 2 else tensordot(x, weights, [[rank - 1], [0]])
-        if normalizer_fn is not None:
-            out = normalizer_fn(out, **(normalizer_params or {}))
-        elif biases_initializer is not None:
-            biases = get_variable(
-                "biases",
-                [num_outputs],
-                dtype=x.dtype,
-                initializer=biases_initializer,
-                regularizer=biases_regularizer,
-                trainable=trainable,
-                collections=_collections(variables_collections, "biases"),
-            )
-            out = bias_add(out, biases)
-        if activation_fn is not None:
-            out = activation_fn(out)
-        _add_outputs(outputs_collections, out)
-        return out
+        return _finish(
+            out, x, num_outputs, normalizer_fn, normalizer_params, biases_initializer, biases_regularizer, trainable,
+            variables_collections, activation_fn, outputs_collections,
+        )  # fmt: skip
+
+
+def _variable(
+    name: str,
+    shape: list[int],
+    x: Tensor,
+    initializer: Any,
+    regularizer: Any,
+    trainable: bool,
+    collections: Any,
+) -> Any:
+    """One of a contrib layer's variables ('weights' or 'biases') in the current variable scope."""
+    from graphdl.variable_scope import get_variable
+
+    return get_variable(
+        name, shape, dtype=x.dtype, initializer=initializer, regularizer=regularizer, trainable=trainable,
+        collections=_collections(collections, name),
+    )  # fmt: skip
+
+
+def _finish(
+    out: Tensor, x: Tensor, num_outputs: int, normalizer_fn: Any, normalizer_params: Any, biases_initializer: Any,
+    biases_regularizer: Any, trainable: bool, variables_collections: Any, activation_fn: Any, outputs_collections: Any,
+) -> Tensor:  # fmt: skip
+    """contrib's tail of a layer: the normalizer, or else the biases; then the activation."""
+    from graphdl.ops.nn import bias_add
+
+    if normalizer_fn is not None:
+        out = normalizer_fn(out, **(normalizer_params or {}))
+    elif biases_initializer is not None:
+        biases = _variable(
+            "biases",
+            [num_outputs],
+            x,
+            biases_initializer,
+            biases_regularizer,
+            trainable,
+            variables_collections,
+        )
+        out = bias_add(out, biases)
+    if activation_fn is not None:
+        out = activation_fn(out)
+    _add_outputs(outputs_collections, out)
+    return out
 
 
 def _matmul(x: Tensor, w: Any) -> Tensor:
@@ -269,8 +294,7 @@ def conv2d(
     """contrib `conv2d` (NHWC): variables `<scope>/weights` [kh, kw, in, out] and `<scope>/biases`,
     scope 'Conv' made unique."""
     from graphdl.ops.conv import conv2d as nn_conv2d
-    from graphdl.ops.nn import bias_add
-    from graphdl.variable_scope import get_variable, variable_scope
+    from graphdl.variable_scope import variable_scope
 
     if data_format not in (None, "NHWC"):
         raise GraphError(f"contrib.layers.conv2d: only NHWC is supported, got {data_format!r}")
@@ -285,33 +309,15 @@ def conv2d(
             f"the channels of the inputs must be known, got {x.shape.short()}",
         )
     with variable_scope(scope, default_name="Conv", values=[x], reuse=reuse):
-        weights = get_variable(
-            "weights",
-            [kh, kw, depth, num_outputs],
-            dtype=x.dtype,
-            initializer=weights_initializer if weights_initializer is not None else xavier_initializer(),
-            regularizer=weights_regularizer,
-            trainable=trainable,
-            collections=_collections(variables_collections, "weights"),
-        )
+        weights = _variable(
+            "weights", [kh, kw, depth, num_outputs], x, weights_initializer or xavier_initializer(),
+            weights_regularizer, trainable, variables_collections,
+        )  # fmt: skip
         out = nn_conv2d(x, weights, [1, sh, sw, 1], padding.upper(), dilations=[1, rate, rate, 1])
-        if normalizer_fn is not None:
-            out = normalizer_fn(out, **(normalizer_params or {}))
-        elif biases_initializer is not None:
-            biases = get_variable(
-                "biases",
-                [num_outputs],
-                dtype=x.dtype,
-                initializer=biases_initializer,
-                regularizer=biases_regularizer,
-                trainable=trainable,
-                collections=_collections(variables_collections, "biases"),
-            )
-            out = bias_add(out, biases)
-        if activation_fn is not None:
-            out = activation_fn(out)
-        _add_outputs(outputs_collections, out)
-        return out
+        return _finish(
+            out, x, num_outputs, normalizer_fn, normalizer_params, biases_initializer, biases_regularizer, trainable,
+            variables_collections, activation_fn, outputs_collections,
+        )  # fmt: skip
 
 
 def max_pool2d(

@@ -8,43 +8,19 @@ function of tensors that builds graphdl ops.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from graphdl.dtypes import DType, as_dtype
 from graphdl.errors import GraphError
+from graphdl.nest import flatten, pack
 from graphdl.shapes import TensorShape
 
 __all__ = ["Dataset"]
 
 Element = Any
-
-
-def flatten(structure: Any) -> list[Any]:
-    """Leaves of a nested tuple/list/dict (dicts in sorted key order, as TF1's nest does)."""
-    if isinstance(structure, Mapping):
-        return [leaf for k in sorted(structure) for leaf in flatten(structure[k])]
-    if isinstance(structure, tuple | list):
-        return [leaf for item in structure for leaf in flatten(item)]
-    return [structure]
-
-
-def pack(structure: Any, leaves: list[Any]) -> Any:
-    """`structure` with its leaves replaced, in `flatten` order."""
-    it = iter(leaves)
-
-    def build(s: Any) -> Any:
-        if isinstance(s, Mapping):
-            return {k: build(s[k]) for k in sorted(s)}
-        if isinstance(s, tuple) and hasattr(s, "_fields"):
-            return type(s)(*(build(v) for v in s))
-        if isinstance(s, tuple | list):
-            return type(s)(build(v) for v in s)
-        return next(it)
-
-    return build(structure)
 
 
 def _as_array(value: Any, what: str) -> np.ndarray:

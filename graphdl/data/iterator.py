@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphdl.data.dataset import Dataset, flatten, pack
+from graphdl.data.dataset import Dataset
 from graphdl.dtypes import DType, as_dtype
 from graphdl.errors import GraphError
 from graphdl.graph import Node, get_default_graph
+from graphdl.nest import flatten, pack
 from graphdl.shapes import TensorShape, as_shape
 
 __all__ = ["Iterator"]

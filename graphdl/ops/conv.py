@@ -116,7 +116,11 @@ def _lower_bf(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
 # --- infer rules ------------------------------------------------------------------------------------
 
 
-def _check(x: TensorSpec, w: TensorSpec) -> tuple[list[Any], list[Any]]:
+def check_conv_specs(
+    x: TensorSpec, w: TensorSpec, layout: str = "NHWC input, HWIO filter"
+) -> tuple[list[Any], list[Any]]:
+    """The 4-D input and filter dims of a convolution (None where unknown); a ShapeError when the
+    input's channels are not the filter's third dimension. `layout` ends the message."""
     require_float(x, "input")
     require_float(w, "filter")
     xs = x.shape.with_rank(4).as_list() if x.shape.ndims is not None else [None] * 4
@@ -124,20 +128,24 @@ def _check(x: TensorSpec, w: TensorSpec) -> tuple[list[Any], list[Any]]:
     if xs[3] is not None and ws[2] is not None and xs[3] != ws[2]:
         raise ShapeError(
             f"input has {xs[3]} channels but the filter expects {ws[2]}: "
-            f"input {x.shape.short()}, filter {w.shape.short()} (NHWC input, HWIO filter)"
+            f"input {x.shape.short()}, filter {w.shape.short()} ({layout})"
         )
     return xs, ws
 
 
-def _out_hw(xs: list[Any], ws: list[Any], attrs: Mapping[str, Any]) -> list[Any]:
+_check = check_conv_specs
+
+
+def conv_out_hw(xs: list[Any], ws: list[Any], attrs: Mapping[str, Any]) -> list[Any]:
+    """The output height and width of a convolution (None where unknown), TF1's SAME/VALID rule."""
     s, d = attrs["strides"], attrs.get("dilations") or [1, 1, 1, 1]
-    out = []  # type: ignore[var-annotated]
-    for ax in (1, 2):
-        if ws[ax - 1] is None:
-            out.append(None)
-        else:
-            out.append(out_size(xs[ax], ws[ax - 1], s[ax], d[ax], attrs["padding"])[0])
-    return out
+    return [
+        None if ws[ax - 1] is None else out_size(xs[ax], ws[ax - 1], s[ax], d[ax], attrs["padding"])[0]
+        for ax in (1, 2)
+    ]
+
+
+_out_hw = conv_out_hw
 
 
 def _conv_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:

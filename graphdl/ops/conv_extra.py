@@ -22,8 +22,8 @@ from graphdl._jax import jax, jnp
 from graphdl.convert import convert_operands, convert_to_tensor, make_tensor
 from graphdl.errors import ShapeError
 from graphdl.graph import get_default_graph
-from graphdl.ops.common import require_float, require_same_dtype, spec
-from graphdl.ops.conv import _conv_attrs_of, _geo, conv2d
+from graphdl.ops.common import require_same_dtype, spec
+from graphdl.ops.conv import _conv_attrs_of, _geo, check_conv_specs, conv2d, conv_out_hw
 from graphdl.ops.window import col2im, four, geometry, out_size, pad, windows
 from graphdl.registry import Sample, TensorSpec, register
 from graphdl.tensor import Tensor
@@ -106,26 +106,12 @@ def _lower_dw_bf(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
 
 
 def _dw_check(x: TensorSpec, w: TensorSpec) -> tuple[list[Any], list[Any]]:
-    require_float(x, "input")
-    require_float(w, "filter")
-    xs = x.shape.with_rank(4).as_list() if x.shape.ndims is not None else [None] * 4
-    ws = w.shape.with_rank(4).as_list() if w.shape.ndims is not None else [None] * 4
-    if xs[3] is not None and ws[2] is not None and xs[3] != ws[2]:
-        raise ShapeError(
-            f"input has {xs[3]} channels but the filter expects {ws[2]}: input {x.shape.short()}, "
-            f"filter {w.shape.short()} (filter is [height, width, in_channels, channel_multiplier])"
-        )
-    return xs, ws
+    return check_conv_specs(x, w, "filter is [height, width, in_channels, channel_multiplier]")
 
 
 def _dw_out(xs: list[Any], ws: list[Any], attrs: Mapping[str, Any]) -> list[Any]:
-    s, d = attrs["strides"], attrs.get("dilations") or [1, 1, 1, 1]
-    hw = [
-        None if ws[ax - 1] is None else out_size(xs[ax], ws[ax - 1], s[ax], d[ax], attrs["padding"])[0]
-        for ax in (1, 2)
-    ]
     c = xs[3] if xs[3] is not None else ws[2]
-    return [xs[0], *hw, None if c is None or ws[3] is None else c * ws[3]]
+    return [xs[0], *conv_out_hw(xs, ws, attrs), None if c is None or ws[3] is None else c * ws[3]]
 
 
 def _dw_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:

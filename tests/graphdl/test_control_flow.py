@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import graphdl as tf
+from graphdl.nest import flatten
 
 BACKENDS = ["xla", "interpreter"]
 XS = np.array([1.0, -2.0, 3.0], np.float32)
@@ -15,7 +16,7 @@ XS = np.array([1.0, -2.0, 3.0], np.float32)
 
 def both(graph, fetches, feed):
     outs = [tf.Session(graph=graph, backend=b).run(fetches, feed) for b in BACKENDS]
-    for a, b in zip(tf.control_flow._flatten(outs[0]), tf.control_flow._flatten(outs[1]), strict=True):
+    for a, b in zip(flatten(outs[0]), flatten(outs[1]), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6)
     return outs[0]
 
