@@ -28,10 +28,6 @@ __all__ = ["cond", "case", "map_fn", "scan", "foldl", "foldr"]
 # --- cond and case -----------------------------------------------------------------------------------
 
 
-def _error(graph: Graph, exc: type[Exception], api: str, message: str) -> Exception:
-    return graph.located_error(exc, api, message)  # type: ignore[arg-type]
-
-
 def _branch(graph: Graph, fn: Callable[[], Any], label: str, api: str) -> Any:
     """Build one branch, refusing assignments (both branches always run here)."""
     start = len(graph.get_operations())
@@ -51,15 +47,14 @@ def _select(graph: Graph, pred: Tensor, t: Any, f: Any, api: str) -> Any:
     from graphdl.ops.selection import where_v2
 
     if isinstance(t, Node) or isinstance(f, Node):
-        raise _error(
-            graph, GraphError, api, "branches must return tensors, not operations (both branches run)"
+        raise graph.located_error(
+            GraphError, api, "branches must return tensors, not operations (both branches run)"
         )
     t, f = convert_to_tensor(t), convert_to_tensor(f)
     if t.dtype != f.dtype:
-        raise _error(graph, DTypeError, api, f"the branches return {t.dtype.name} and {f.dtype.name}")
+        raise graph.located_error(DTypeError, api, f"the branches return {t.dtype.name} and {f.dtype.name}")
     if not t.shape.is_compatible_with(f.shape):
-        raise _error(
-            graph,
+        raise graph.located_error(
             ShapeError,
             api,
             f"the branches return shapes {t.shape.short()} and {f.shape.short()}; graphdl selects elementwise, "
@@ -71,9 +66,11 @@ def _select(graph: Graph, pred: Tensor, t: Any, f: Any, api: str) -> Any:
 def _predicate(graph: Graph, pred: Any, api: str) -> Tensor:
     p = convert_to_tensor(pred)
     if not p.dtype.is_bool:
-        raise _error(graph, DTypeError, api, f"the predicate must be a bool tensor, got {p.dtype.name}")
+        raise graph.located_error(DTypeError, api, f"the predicate must be a bool tensor, got {p.dtype.name}")
     if p.shape.ndims not in (None, 0):
-        raise _error(graph, ShapeError, api, f"the predicate must be a scalar, got shape {p.shape.short()}")
+        raise graph.located_error(
+            ShapeError, api, f"the predicate must be a scalar, got shape {p.shape.short()}"
+        )
     return p
 
 
@@ -91,14 +88,14 @@ def cond(
     true_fn = true_fn if true_fn is not None else fn1
     false_fn = false_fn if false_fn is not None else fn2
     if not callable(true_fn) or not callable(false_fn):
-        raise _error(graph, GraphError, "cond", "true_fn and false_fn must both be callables")
+        raise graph.located_error(GraphError, "cond", "true_fn and false_fn must both be callables")
     with graph.name_scope(name or "cond"):
         p = _predicate(graph, pred, "cond")
         t = _branch(graph, true_fn, "true", "cond")
         f = _branch(graph, false_fn, "false", "cond")
         if not _same_structure(t, f):
-            raise _error(
-                graph, GraphError, "cond", f"the branches return different structures: {t!r} and {f!r}"
+            raise graph.located_error(
+                GraphError, "cond", f"the branches return different structures: {t!r} and {f!r}"
             )
         merged = [_select(graph, p, a, b, "cond") for a, b in zip(_flatten(t), _flatten(f), strict=True)]
         out = _pack(t, merged)
@@ -119,7 +116,7 @@ def case(
     graph = get_default_graph()
     pairs = list(pred_fn_pairs.items()) if isinstance(pred_fn_pairs, Mapping) else list(pred_fn_pairs)
     if not pairs:
-        raise _error(graph, GraphError, "case", "pred_fn_pairs is empty")
+        raise graph.located_error(GraphError, "case", "pred_fn_pairs is empty")
     if default is None:  # TF1: the last branch becomes the default
         *pairs, (_, default) = pairs
     with graph.name_scope(name):
@@ -128,7 +125,7 @@ def case(
             p = _predicate(graph, pred, "case")
             out = _branch(graph, fn, f"case_{i}", "case")
             if not _same_structure(out, result):
-                raise _error(graph, GraphError, "case", "the branches return different structures")
+                raise graph.located_error(GraphError, "case", "the branches return different structures")
             result = _pack(
                 out,
                 [
@@ -154,13 +151,12 @@ def _unstack_elems(graph: Graph, elems: Any, api: str) -> tuple[list[Any], int]:
 
     leaves = [convert_to_tensor(e) for e in _flatten(elems)]
     if not leaves:
-        raise _error(graph, GraphError, api, "elems is empty")
+        raise graph.located_error(GraphError, api, "elems is empty")
     sizes = set()
     for t in leaves:
         n = t.shape.dims[0] if t.shape.dims else None
         if n is None:
-            raise _error(
-                graph,
+            raise graph.located_error(
                 ShapeError,
                 api,
                 f"the first dimension of {t.name} ({t.shape.short()}) must be known when the graph is built: "
@@ -168,7 +164,9 @@ def _unstack_elems(graph: Graph, elems: Any, api: str) -> tuple[list[Any], int]:
             )
         sizes.add(n)
     if len(sizes) != 1:
-        raise _error(graph, ShapeError, api, f"the elems have different first dimensions {sorted(sizes)}")
+        raise graph.located_error(
+            ShapeError, api, f"the elems have different first dimensions {sorted(sizes)}"
+        )
     n = sizes.pop()
     columns = [unstack(t, num=n) for t in leaves]
     return [_pack(elems, [c[i] for c in columns]) for i in range(n)], n

@@ -160,3 +160,18 @@ def can_cast_safely(src: np.dtype, dst: DType) -> bool:
     if dst.is_bool:
         return src.kind == "b"
     return False
+
+
+def converts_exactly(arr: np.ndarray, dst: DType) -> bool:
+    """Whether a fed array that `can_cast_safely` refuses still converts to `dst` without changing a
+    value: floats fed to an integer type when every one is a whole number that type holds (TF1
+    programs feed `np.ones(n)` as int labels; TF1 converts with `np.asarray(value, dtype)`)."""
+    if arr.dtype.kind != "f" or not dst.is_integer:
+        return False
+    info = np.iinfo(dst.np)
+    with np.errstate(invalid="ignore"):
+        return bool(
+            np.all(np.isfinite(arr))
+            and np.all(arr == np.round(arr))
+            and np.all((arr >= info.min) & (arr <= info.max))
+        )

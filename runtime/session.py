@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 import compiler
-from graphdl.dtypes import can_cast_safely
+from graphdl.dtypes import can_cast_safely, converts_exactly
 from graphdl.errors import FeedError, GraphError, UninitializedVariableError
 from graphdl.graph import Graph, get_default_graph
 from graphdl.registry import TensorSpec
@@ -39,7 +39,7 @@ def convert_feed(tensor: Tensor, value: Any) -> np.ndarray:
     arr = value if isinstance(value, np.ndarray) else np.asarray(value)
     dt = tensor.dtype
     if arr.dtype != dt.np:
-        if not can_cast_safely(arr.dtype, dt) and not _exact_float_to_int(arr, dt):
+        if not can_cast_safely(arr.dtype, dt) and not converts_exactly(arr, dt):
             raise FeedError(
                 f"cannot feed a value of dtype {arr.dtype} to {_describe_fed(tensor)}: "
                 f"it would not convert exactly to {dt.name}"
@@ -55,20 +55,6 @@ def convert_feed(tensor: Tensor, value: Any) -> np.ndarray:
                 f"its shape must fit {tensor.shape}"
             )
     return arr
-
-
-def _exact_float_to_int(arr: np.ndarray, dt: Any) -> bool:
-    """Floats fed to an integer tensor are taken when every value is a whole number the integer type
-    holds (TF1 programs feed `np.ones(n)` as int labels); anything else would be silently changed."""
-    if arr.dtype.kind != "f" or not dt.is_integer:
-        return False
-    info = np.iinfo(dt.np)
-    with np.errstate(invalid="ignore"):
-        return bool(
-            np.all(np.isfinite(arr))
-            and np.all(arr == np.round(arr))
-            and np.all((arr >= info.min) & (arr <= info.max))
-        )
 
 
 def _describe_fed(t: Tensor) -> str:

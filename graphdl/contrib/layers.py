@@ -81,41 +81,39 @@ def xavier_initializer(uniform: bool = True, seed: int | None = None, dtype: Any
 xavier_initializer_conv2d = xavier_initializer
 
 
-def l2_regularizer(scale: float, scope: str | None = None) -> Callable[[Any], Any]:
-    """contrib `l2_regularizer`: weights -> scale * l2_loss(weights) (sum of squares / 2)."""
+def _scaled_penalty(
+    api: str, scale: float, scope: str | None, penalty: Callable[[Tensor], Tensor]
+) -> Callable[[Any], Any]:
+    """weights -> scale * penalty(weights) in name scope `scope or api`; contrib returns a function of
+    None for a scale of 0."""
     if scale < 0:
-        raise GraphError(f"l2_regularizer: the scale must be >= 0, got {scale}")
+        raise GraphError(f"{api}: the scale must be >= 0, got {scale}")
     if scale == 0:
         return lambda _: None
 
-    def l2(weights: Any) -> Tensor:
+    def regularize(weights: Any) -> Tensor:
         from graphdl.ops.math import multiply
-        from graphdl.ops.nn import l2_loss
 
-        with get_default_graph().name_scope(scope or "l2_regularizer") as name:
+        with get_default_graph().name_scope(scope or api) as name:
             w = convert_to_tensor(weights)
-            return multiply(convert_to_tensor(scale, dtype=w.dtype), l2_loss(w), name=name)
+            return multiply(convert_to_tensor(scale, dtype=w.dtype), penalty(w), name=name)
 
-    return l2
+    return regularize
+
+
+def l2_regularizer(scale: float, scope: str | None = None) -> Callable[[Any], Any]:
+    """contrib `l2_regularizer`: weights -> scale * l2_loss(weights) (sum of squares / 2)."""
+    from graphdl.ops.nn import l2_loss
+
+    return _scaled_penalty("l2_regularizer", scale, scope, l2_loss)
 
 
 def l1_regularizer(scale: float, scope: str | None = None) -> Callable[[Any], Any]:
     """contrib `l1_regularizer`: weights -> scale * sum(|weights|)."""
-    if scale < 0:
-        raise GraphError(f"l1_regularizer: the scale must be >= 0, got {scale}")
-    if scale == 0:
-        return lambda _: None
+    from graphdl.ops.reduce import reduce_sum
+    from graphdl.ops.unary import abs as abs_
 
-    def l1(weights: Any) -> Tensor:
-        from graphdl.ops.math import multiply
-        from graphdl.ops.reduce import reduce_sum
-        from graphdl.ops.unary import abs as abs_
-
-        with get_default_graph().name_scope(scope or "l1_regularizer") as name:
-            w = convert_to_tensor(weights)
-            return multiply(convert_to_tensor(scale, dtype=w.dtype), reduce_sum(abs_(w)), name=name)
-
-    return l1
+    return _scaled_penalty("l1_regularizer", scale, scope, lambda w: reduce_sum(abs_(w)))
 
 
 def sum_regularizer(
@@ -179,7 +177,7 @@ def fully_connected(
 ) -> Tensor:
     """contrib `fully_connected`: activation(inputs @ weights + biases) over the last axis, with
     variables `<scope>/weights` and `<scope>/biases` (scope 'fully_connected', made unique)."""
-    from graphdl.ops.linalg import tensordot
+    from graphdl.ops.linalg import matmul, tensordot
     from graphdl.variable_scope import variable_scope
 
     x = convert_to_tensor(inputs)
@@ -196,7 +194,7 @@ def fully_connected(
             trainable, variables_collections,
         )  # fmt: skip
         rank = len(x.shape.dims or ())
-        out = _matmul(x, weights) if rank == 2 else tensordot(x, weights, [[rank - 1], [0]])
+        out = matmul(x, weights) if rank == 2 else tensordot(x, weights, [[rank - 1], [0]])
         return _finish(
             out, x, num_outputs, normalizer_fn, normalizer_params, biases_initializer, biases_regularizer, trainable,
             variables_collections, activation_fn, outputs_collections,
@@ -245,12 +243,6 @@ def _finish(
         out = activation_fn(out)
     _add_outputs(outputs_collections, out)
     return out
-
-
-def _matmul(x: Tensor, w: Any) -> Tensor:
-    from graphdl.ops.linalg import matmul
-
-    return matmul(x, w)
 
 
 def _collections(variables_collections: Any, key: str) -> list[str] | None:

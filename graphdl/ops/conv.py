@@ -12,7 +12,7 @@ so second-order gradients work. The pooling ops live in `graphdl.ops.pool` and a
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -155,27 +155,40 @@ def _conv_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[Tens
     return [spec([xs[0], *_out_hw(xs, ws, attrs), ws[3]], dtype)]
 
 
-def _check_dy(xs: list[Any], ws: list[Any], dy: TensorSpec, attrs: Mapping[str, Any]) -> None:
-    expect = [xs[0], *_out_hw(xs, ws, attrs), ws[3]]
-    if not dy.shape.is_compatible_with(expect):
-        raise ShapeError(f"out_backprop has shape {dy.shape.short()}, the convolution gives {expect}")
+def backprop_infer_rules(
+    check: Callable[[TensorSpec, TensorSpec], tuple[list[Any], list[Any]]],
+    forward_out: Callable[[list[Any], list[Any], Mapping[str, Any]], list[Any]],
+    what: str,
+) -> tuple[Callable[..., list[TensorSpec]], Callable[..., list[TensorSpec]]]:
+    """The infer rules of a convolution's input and filter backprop ops, (input_like, filter,
+    out_backprop) and (input, filter_like, out_backprop), given its spec check and output shape."""
+
+    def check_dy(xs: list[Any], ws: list[Any], dy: TensorSpec, attrs: Mapping[str, Any]) -> None:
+        expect = forward_out(xs, ws, attrs)
+        if not dy.shape.is_compatible_with(expect):
+            raise ShapeError(f"out_backprop has shape {dy.shape.short()}, the {what} gives {expect}")
+
+    def bi_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+        like, w, dy = inputs
+        dtype = require_same_dtype(inputs)
+        xs, ws = check(like, w)
+        check_dy(xs, ws, dy, attrs)
+        batch = xs[0] if xs[0] is not None else (dy.shape.as_list()[0] if dy.shape.ndims else None)
+        return [spec([batch, xs[1], xs[2], xs[3] if xs[3] is not None else ws[2]], dtype)]
+
+    def bf_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+        x, w_like, dy = inputs
+        dtype = require_same_dtype(inputs)
+        xs, ws = check(x, w_like)
+        check_dy(xs, ws, dy, attrs)
+        return [spec(ws, dtype)]
+
+    return bi_infer, bf_infer
 
 
-def _bi_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    like, w, dy = inputs
-    dtype = require_same_dtype(inputs)
-    xs, ws = _check(like, w)
-    _check_dy(xs, ws, dy, attrs)
-    batch = xs[0] if xs[0] is not None else (dy.shape.as_list()[0] if dy.shape.ndims else None)
-    return [spec([batch, xs[1], xs[2], xs[3] if xs[3] is not None else ws[2]], dtype)]
-
-
-def _bf_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    x, w_like, dy = inputs
-    dtype = require_same_dtype(inputs)
-    xs, ws = _check(x, w_like)
-    _check_dy(xs, ws, dy, attrs)
-    return [spec(w_like.shape.with_rank(4) if w_like.shape.ndims is not None else [None] * 4, dtype)]
+_bi_infer, _bf_infer = backprop_infer_rules(
+    _check, lambda xs, ws, attrs: [xs[0], *_out_hw(xs, ws, attrs), ws[3]], "convolution"
+)
 
 
 # --- gradients ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from graphdl.convert import convert_operands, convert_to_tensor, make_tensor
 from graphdl.errors import ShapeError
 from graphdl.graph import get_default_graph
 from graphdl.ops.common import require_same_dtype, spec
-from graphdl.ops.conv import _conv_attrs_of, _geo, check_conv_specs, conv2d, conv_out_hw
+from graphdl.ops.conv import _conv_attrs_of, _geo, backprop_infer_rules, check_conv_specs, conv2d, conv_out_hw
 from graphdl.ops.window import col2im, four, geometry, out_size, pad, windows
 from graphdl.registry import Sample, TensorSpec, register
 from graphdl.tensor import Tensor
@@ -120,29 +120,7 @@ def _dw_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[Tensor
     return [spec(_dw_out(xs, ws, attrs), dtype)]
 
 
-def _dw_check_dy(xs: list[Any], ws: list[Any], dy: TensorSpec, attrs: Mapping[str, Any]) -> None:
-    expect = _dw_out(xs, ws, attrs)
-    if not dy.shape.is_compatible_with(expect):
-        raise ShapeError(
-            f"out_backprop has shape {dy.shape.short()}, the depthwise convolution gives {expect}"
-        )
-
-
-def _dw_bi_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    like, w, dy = inputs
-    dtype = require_same_dtype(inputs)
-    xs, ws = _dw_check(like, w)
-    _dw_check_dy(xs, ws, dy, attrs)
-    batch = xs[0] if xs[0] is not None else (dy.shape.as_list()[0] if dy.shape.ndims else None)
-    return [spec([batch, xs[1], xs[2], xs[3] if xs[3] is not None else ws[2]], dtype)]
-
-
-def _dw_bf_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    x, w_like, dy = inputs
-    dtype = require_same_dtype(inputs)
-    xs, ws = _dw_check(x, w_like)
-    _dw_check_dy(xs, ws, dy, attrs)
-    return [spec(ws, dtype)]
+_dw_bi_infer, _dw_bf_infer = backprop_infer_rules(_dw_check, _dw_out, "depthwise convolution")
 
 
 # --- depthwise gradients (each op is bilinear in its last two inputs) ----------------------------------

@@ -92,21 +92,35 @@ def static_value(t: Any, runtime: bool = False, _memo: dict[Tensor, Any] | None 
         value = _shape_op_value(t, runtime)
     elif op.kind == "op" and not op.op_def.stateful and len(memo) < 256:
         args = [static_value(i, runtime, memo) for i in op.inputs]
-        if all(a is not None and a.size <= _MAX_ELEMENTS for a in args):
-            ctx = _FoldCtx()
-            ctx.node = op
-            try:
-                with np.errstate(all="ignore"):
-                    result = op.op_def.evaluate(args, op.attrs, ctx)
-                if isinstance(result, tuple | list):
-                    result = result[t.value_index]
-                value = np.asarray(result).astype(t.dtype.np)
-            except Exception:  # not evaluable now: leave it to run time
-                value = None
-            if value is not None and value.size > _MAX_ELEMENTS:
-                value = None
+        value = _fold(op.op_def, op, op.attrs, args, t.value_index, t.dtype.np)
     memo[t] = value
     return value
+
+
+def _fold(
+    op_def: Any,
+    node: Any,
+    attrs: Mapping[str, Any],
+    args: list[Any],
+    index: int,
+    dtype: Any,
+    small: bool = True,
+) -> np.ndarray | None:
+    """Output `index` of the op's evaluate rule on known inputs (small ones unless `small` is False:
+    a shape op's zero-strided stand-in costs nothing); None when it cannot run now."""
+    if any(a is None for a in args) or (small and any(a.size > _MAX_ELEMENTS for a in args)):
+        return None
+    ctx = _FoldCtx()
+    ctx.node = node
+    try:
+        with np.errstate(all="ignore"):
+            result = op_def.evaluate(args, attrs, ctx)
+        if isinstance(result, tuple | list):
+            result = result[index]
+        value = np.asarray(result).astype(dtype)
+    except Exception:  # not evaluable now: leave it to run time
+        return None
+    return value if value.size <= _MAX_ELEMENTS else None
 
 
 def plan_static_value(
@@ -129,26 +143,12 @@ def plan_static_value(
         od = step.op_def
         spec = step.specs[k]
         if od.name in _SHAPE_OPS and step.inputs and step.inputs[0] is not None:
-            dims = tuple(int(d) for d in np.shape(env[step.inputs[0]]))
-            if od.name == "Shape":
-                value = np.array(dims, dtype=spec.dtype.np)
-            elif od.name == "Size":
-                value = np.array(int(np.prod(dims)), dtype=spec.dtype.np)
-            else:
-                value = np.array(len(dims), dtype=spec.dtype.np)
+            # the op reads only its input's shape, which is static while tracing
+            stand_in = np.broadcast_to(np.zeros((), np.float32), np.shape(env[step.inputs[0]]))
+            value = _fold(od, step.node, step.attrs, [stand_in], k, spec.dtype.np, small=False)
         elif od.kind in ("op", "constant") and not od.stateful:
             args = [None if i is None else plan_static_value(i, env, producer, memo) for i in step.inputs]
-            if all(a is not None and a.size <= _MAX_ELEMENTS for a in args):
-                ctx = _FoldCtx()
-                ctx.node = step.node
-                try:
-                    with np.errstate(all="ignore"):
-                        result = od.evaluate(args, step.attrs, ctx)
-                    if isinstance(result, tuple | list):
-                        result = result[k]
-                    value = np.asarray(result).astype(spec.dtype.np)
-                except Exception:  # not evaluable now
-                    value = None
+            value = _fold(od, step.node, step.attrs, args, k, spec.dtype.np)
     memo[slot] = value
     return value
 

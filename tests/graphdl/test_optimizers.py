@@ -119,6 +119,13 @@ def _tol(dtype, backend):
 @pytest.mark.parametrize(("name", "make", "ref"), CASES, ids=[c[0] for c in CASES])
 def test_update_rule_over_steps(name, make, ref, dtype, backend) -> None:
     """apply_gradients with fed gradients reproduces TF1's formulas over several steps."""
+    check_update_rule_over_steps(name, make, ref, dtype, backend)
+
+
+def check_update_rule_over_steps(name, make, ref, dtype, backend) -> None:
+    """Run `make()`'s apply_gradients for STEPS steps of random fed gradients and compare the
+    variables after each step with `ref(var, grad, state) -> (var, state)` (NumPy). Also used by
+    test_optimizers_extra.py."""
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal((3, 4)).astype(dtype)
     b0 = rng.standard_normal((4,)).astype(dtype)

@@ -8,6 +8,7 @@ import pytest
 import graphdl as tf
 from graphdl.errors import DTypeError, GraphError, ShapeError
 from graphdl.train import optimizers_extra
+from tests.graphdl.test_optimizers import check_update_rule_over_steps
 
 BACKENDS = ["interpreter", "xla"]
 DTYPES = [np.float32, np.float64]
@@ -129,43 +130,12 @@ CASES = [
 ]
 
 
-def _tol(dtype, backend):
-    if dtype == np.float64:
-        return {"rtol": 1e-13, "atol": 1e-13}
-    return {"rtol": 0, "atol": 0} if backend == "interpreter" else {"rtol": 2e-6, "atol": 1e-7}
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 @pytest.mark.parametrize(("name", "make", "ref"), CASES, ids=[c[0] for c in CASES])
 def test_update_rule_over_steps(name, make, ref, dtype, backend) -> None:
     """apply_gradients with fed gradients reproduces TF1's kernels over several steps."""
-    rng = np.random.default_rng(0)
-    w0 = rng.standard_normal((3, 4)).astype(dtype)
-    b0 = rng.standard_normal((4,)).astype(dtype)
-    w = tf.Variable(w0, name="w")
-    b = tf.Variable(b0, name="b")
-    gw = tf.placeholder(w0.dtype, [3, 4], name="gw")
-    gb = tf.placeholder(w0.dtype, [4], name="gb")
-    gstep = tf.train.get_or_create_global_step()
-    train = make().apply_gradients([(gw, w), (gb, b)], global_step=gstep)
-    vals, states = {"w": w0, "b": b0}, {"w": {}, "b": {}}
-    with tf.Session(backend=backend) as sess:
-        sess.run(tf.global_variables_initializer())
-        for step in range(STEPS):
-            grads = {
-                "w": rng.standard_normal((3, 4)).astype(dtype),
-                "b": rng.standard_normal(4).astype(dtype),
-            }
-            sess.run(train, {gw: grads["w"], gb: grads["b"]})
-            for k in vals:
-                vals[k], states[k] = ref(vals[k], grads[k], states[k])
-                vals[k] = vals[k].astype(dtype)
-            got_w, got_b, got_step = sess.run([w, b, gstep])
-            assert got_w.dtype == dtype
-            np.testing.assert_allclose(got_w, vals["w"], **_tol(dtype, backend), err_msg=f"{name} {step}")
-            np.testing.assert_allclose(got_b, vals["b"], **_tol(dtype, backend), err_msg=f"{name} {step}")
-            assert got_step == step + 1
+    check_update_rule_over_steps(name, make, ref, dtype, backend)
 
 
 def test_references_are_not_trivial() -> None:
