@@ -4,7 +4,11 @@ Timed alternately in one process, each with its own parameters fed back from its
   jax.jit donated      the hand-written step (device parameters in, donated)
   graphdl program      graphdl's compiled program called directly (no Session around it)
   graphdl Session.run  the same program through `Session.run([train_op, loss], feed_dict)`
-  jax.jit + 5 us spin  the hand-written step after a 5 us busy wait (Python time of a known size)
+  minimal session      the least a Session must do around that program (find the program by fetches and
+                       feed keys, variables from a dict under a lock, writes back): the floor of any design
+  jax.jit + 1 us spin  the hand-written step after a 1 us busy wait (Python time of a known size)
+  jax.jit device feeds the hand-written step fed device arrays instead of NumPy ones (no host transfer)
+  ... + 1 us spin      the same after a 1 us busy wait
 
 For each it prints the wall time per step and the main thread's CPU time per step (Python,
 dispatch and waiting; XLA's worker threads excluded). `--part python` times the Session's own
@@ -49,6 +53,27 @@ def _spin(us: float) -> None:
         pass
 
 
+def _minimal_session(jitted: Any, order: tuple[str, ...], params: dict[str, np.ndarray], key: Any) -> Any:
+    """The least a Session does around the compiled program: look the program up by (fetches, feed keys),
+    read the variables from a dict under a lock, call, store the writes, turn the loss into NumPy."""
+    import threading
+
+    from graphdl._jax import jax
+
+    programs = {key: jitted}
+    variables = {n: jax.device_put(params[n]) for n in order}
+    lock = threading.RLock()
+
+    def run(fetches: list[Any], feed_dict: dict[Any, np.ndarray]) -> list[Any]:
+        prog = programs[(tuple(fetches), fetches.__class__, *feed_dict)]
+        with lock:
+            fetched, written = prog(tuple([variables[n] for n in order]), (), tuple(feed_dict.values()))
+            variables.update(zip(order, written, strict=True))
+        return [None, np.array(fetched[-1])]
+
+    return run
+
+
 def one_process(rounds: int, number: int) -> dict[str, tuple[float, float]]:
     """{runner: (median wall seconds, median main-thread CPU seconds)} for one process."""
     from graphdl._jax import jax
@@ -62,6 +87,8 @@ def one_process(rounds: int, number: int) -> dict[str, tuple[float, float]]:
     state: dict[str, Any] = {
         "jit": {k: jax.device_put(v) for k, v in params.items()},
         "spin": {k: jax.device_put(v) for k, v in params.items()},
+        "dev": {k: jax.device_put(v) for k, v in params.items()},
+        "devspin": {k: jax.device_put(v) for k, v in params.items()},
         "prog": tuple(jax.device_put(params[n]) for n in order),
     }
     jstep = make_jax_step(donate=True)
@@ -72,9 +99,24 @@ def one_process(rounds: int, number: int) -> dict[str, tuple[float, float]]:
         np.asarray(loss)
 
     def run_spin() -> None:
-        _spin(5.0)
+        _spin(1.0)
         state["spin"], loss = jstep(state["spin"], xb, yb)
         np.asarray(loss)
+
+    xd, yd = jax.device_put(xb), jax.device_put(yb)
+
+    def run_dev() -> None:
+        state["dev"], loss = jstep(state["dev"], xd, yd)
+        np.asarray(loss)
+
+    def run_dev_spin() -> None:
+        _spin(1.0)
+        state["devspin"], loss = jstep(state["devspin"], xd, yd)
+        np.asarray(loss)
+
+    minimal = _minimal_session(jitted, order, params, (tuple(fetch), list, *feed))
+    first = float(minimal(fetch, feed)[1]), float(sess.run(fetch, feed)[1])
+    assert first[0] == first[1], f"the minimal session's first step differs from Session.run's: {first}"
 
     def run_program() -> None:
         fetched, written = jitted(state["prog"], (), (xb, yb))
@@ -85,7 +127,10 @@ def one_process(rounds: int, number: int) -> dict[str, tuple[float, float]]:
         BASE: run_jit,
         "graphdl program": run_program,
         "graphdl Session.run": lambda: sess.run(fetch, feed),
-        "jax.jit + 5 us spin": run_spin,
+        "minimal session": lambda: minimal(fetch, feed),
+        "jax.jit + 1 us spin": run_spin,
+        "jax.jit device feeds": run_dev,
+        "... + 1 us spin": run_dev_spin,
     }
     cpu: dict[str, list[float]] = {}
     wall = alternate(runners, number, rounds, main_cpu=cpu)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from graphdl import errors
@@ -51,7 +52,7 @@ from graphdl.graph import (
 from graphdl.devices import DeviceSpec
 from graphdl.config import ConfigProto, GPUOptions, GraphOptions, OptimizerOptions, RunMetadata, RunOptions
 from graphdl.convert import convert_to_tensor
-from graphdl.shapes import TensorShape
+from graphdl.shapes import Dimension, TensorShape, dimension_value
 from graphdl.tensor import Tensor
 from graphdl import ops as _ops
 from graphdl.ops.array import *
@@ -77,6 +78,26 @@ from graphdl import initializers, layers, losses, nn, train
 
 bool = bool_  # noqa: A001  (TF1 spells it tf.bool)
 __version__ = "0.1.0"
+VERSION = __version__  # TF1's tf.VERSION
+GIT_VERSION = "unknown"
+
+
+def disable_v2_behavior() -> None:
+    """TF's `tf.compat.v1.disable_v2_behavior()`: nothing to do, graphdl only has TF1 behaviour."""
+
+
+def disable_eager_execution() -> None:
+    """TF's `tf.compat.v1.disable_eager_execution()`: nothing to do, graphdl only builds graphs."""
+
+
+def executing_eagerly() -> builtins.bool:
+    """Always False: graphdl builds graphs and runs them in a Session."""
+    return False
+
+
+def enable_eager_execution(*args: Any, **kwargs: Any) -> None:
+    """TF1's eager mode does not exist in graphdl: a GraphError says so."""
+    raise GraphError("graphdl has no eager execution: build a graph and run it with tf.Session()")
 
 
 def gradients(
@@ -124,6 +145,14 @@ def __getattr__(name: str) -> Any:
         import graphdl.app
 
         return graphdl.app
+    if name == "flags":  # TF1's tf.flags is tf.app.flags
+        import graphdl.app
+
+        return graphdl.app.flags
+    if name in ("gfile", "compat"):  # TF1's tf.gfile (local files) and tf.compat (v1 is graphdl itself)
+        import importlib
+
+        return importlib.import_module(f"graphdl.{name}")
     if name in ("math", "random", "linalg"):  # TF1's tf.math, tf.random, tf.linalg namespaces
         import importlib
 

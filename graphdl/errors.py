@@ -19,7 +19,11 @@ class FeedError(GraphdlError, ValueError):
     """A feed is missing, of the wrong shape, or of a dtype that cannot be cast safely."""
 
 
-class UninitializedVariableError(GraphdlError, RuntimeError):
+class FailedPreconditionError(GraphdlError, RuntimeError):
+    """A run needs state it does not have yet (TF1's `tf.errors.FailedPreconditionError`)."""
+
+
+class UninitializedVariableError(FailedPreconditionError):
     """A variable was read before it was initialized in this session."""
 
 
@@ -43,5 +47,13 @@ class PlacementError(GraphdlError, ValueError):
     """An op is pinned (tf.device) to a device this machine does not have."""
 
 
+class InvalidArgumentError(ExecutionError, ValueError):
+    """A run-time check failed: tf.Assert, an assert_* op, check_numerics (TF1's `InvalidArgumentError`)."""
+
+
 class OutOfRangeError(GraphdlError, IndexError):
     """A tf.data iterator has no more elements (TF1's `tf.errors.OutOfRangeError`)."""
+
+
+# TF1's base class of the errors a run raises: `except tf.errors.OpError` catches every graphdl error.
+OpError = GraphdlError

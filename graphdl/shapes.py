@@ -10,6 +10,32 @@ from graphdl.errors import ShapeError
 Dim = int | None
 
 
+class Dimension(int):
+    """A known dimension as TF1's `shape[i]` returns it: an int that also has TF1's `.value`."""
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> int:
+        return int(self)
+
+    def is_compatible_with(self, other: Any) -> bool:
+        o = dimension_value(other)
+        return o is None or o == int(self)
+
+    def __repr__(self) -> str:
+        return f"Dimension({int(self)})"
+
+    __str__ = int.__repr__
+
+
+def dimension_value(dimension: Any) -> int | None:
+    """TF1 `tf.dimension_value`: the int (or None) of a Dimension, an int or None."""
+    if dimension is None:
+        return None
+    return int(dimension.value if hasattr(dimension, "value") else dimension)
+
+
 class TensorShape:
     """A possibly partially known shape: unknown rank (dims None) or a tuple of int|None."""
 
@@ -100,7 +126,8 @@ class TensorShape:
             return None if isinstance(key, int) else TensorShape(None)
         if isinstance(key, slice):
             return TensorShape(self._dims[key])
-        return self._dims[key]
+        d = self._dims[key]
+        return None if d is None else Dimension(d)
 
     def __eq__(self, other: object) -> bool:
         try:

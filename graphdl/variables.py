@@ -22,6 +22,8 @@ __all__ = [
     "local_variables_initializer",
     "variables_initializer",
     "initialize_all_variables",
+    "initialize_variables",
+    "initialize_local_variables",
     "is_variable_initialized",
 ]
 
@@ -225,6 +227,8 @@ def local_variables_initializer() -> Node:
 
 
 initialize_all_variables = global_variables_initializer
+initialize_variables = variables_initializer  # TF1's deprecated names
+initialize_local_variables = local_variables_initializer
 
 
 def is_variable_initialized(variable: Variable) -> Any:

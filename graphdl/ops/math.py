@@ -16,7 +16,7 @@ from graphdl._jax import jnp
 from graphdl.convert import convert_to_tensor, make_tensor
 from graphdl.dtypes import as_dtype, float32, float64
 from graphdl.errors import ShapeError
-from graphdl.graph import get_default_graph
+from graphdl.graph import get_default_graph, name_scope
 from graphdl.ops.common import spec
 from graphdl.ops.grad_util import select, unbroadcast
 from graphdl.ops.linalg import matmul, tensordot
@@ -57,7 +57,8 @@ from graphdl.shapes import broadcast_shapes
 from graphdl.tensor import Tensor
 
 __all__ = [
-    "add", "subtract", "multiply", "divide", "truediv", "realdiv", "floordiv", "floor_div", "mod",
+    "add", "subtract", "multiply", "divide", "div", "truediv", "realdiv", "floordiv", "floor_div", "mod",
+    "log_sigmoid",
     "floormod", "negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "pow",
     "maximum", "minimum", "sin", "cos", "tanh", "sigmoid", "reciprocal", "cast", "to_float",
     "to_double", "to_int32", "to_int64", "clip_by_value", "add_n", "scalar_mul", "squared_difference",
@@ -239,6 +240,22 @@ def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:
 
 
 floor_div = floordiv
+
+
+def div(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.div(x, y)`: Python 2 division, floor division for integers and x / y for floats."""
+    a, b = operands([x, y], "div")
+    if a.dtype.is_integer:
+        return make_tensor("FloorDiv", [a, b], name=name or "div")
+    return make_tensor("RealDiv", [a, b], name=name or "div")
+
+
+def log_sigmoid(x: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.log_sigmoid(x)`: log(1 / (1 + exp(-x))), computed as -softplus(-x) so it does not overflow."""
+    from graphdl.ops.activations import softplus
+
+    with name_scope(name, "LogSigmoid", [x]):
+        return negative(softplus(negative(x)))
 
 
 def mod(x: Any, y: Any, name: str | None = None) -> Tensor:
