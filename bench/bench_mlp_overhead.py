@@ -67,7 +67,7 @@ def _minimal_session(jitted: Any, order: tuple[str, ...], params: dict[str, np.n
     def run(fetches: list[Any], feed_dict: dict[Any, np.ndarray]) -> list[Any]:
         prog = programs[(tuple(fetches), fetches.__class__, *feed_dict)]
         with lock:
-            fetched, written = prog(tuple([variables[n] for n in order]), (), tuple(feed_dict.values()))
+            fetched, written, _ = prog(tuple([variables[n] for n in order]), (), tuple(feed_dict.values()))
             variables.update(zip(order, written, strict=True))
         return [None, np.array(fetched[-1])]
 
@@ -119,7 +119,7 @@ def one_process(rounds: int, number: int) -> dict[str, tuple[float, float]]:
     assert first[0] == first[1], f"the minimal session's first step differs from Session.run's: {first}"
 
     def run_program() -> None:
-        fetched, written = jitted(state["prog"], (), (xb, yb))
+        fetched, written, _ = jitted(state["prog"], (), (xb, yb))
         state["prog"] = written
         np.asarray(fetched[-1])
 
@@ -176,7 +176,7 @@ def python_only(number: int = 20000) -> dict[str, float]:
     out = stub.out
 
     def bare() -> None:
-        fetched, _ = stub(out[1], (), (xb, yb))
+        fetched, _, _ = stub(out[1], (), (xb, yb))
         np.asarray(fetched[-1])
 
     def best(f: Any) -> float:

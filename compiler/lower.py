@@ -15,7 +15,7 @@ from graphdl._jax import jnp
 from graphdl.errors import ExecutionError, GraphdlError
 from graphdl.ops.shape_args import plan_static_value
 
-LoweredFn = Callable[[Mapping[str, Any], Mapping[str, Any], Any], tuple[list[Any], dict[str, Any]]]
+LoweredFn = Callable[..., tuple[list[Any], dict[str, Any]]]
 
 PLATFORMS = ("cpu", "gpu", "tpu")
 
@@ -44,12 +44,14 @@ def _check_result(step: Any, slot_results: Sequence[Any]) -> list[Any]:
 
 
 def lower(plan: Plan, platform: str = "cpu") -> LoweredFn:
-    """The plan as a pure function `(variables, feeds, step) -> (fetches, writes)`.
+    """The plan as a pure function `(variables, feeds, step, checks=None) -> (fetches, writes)`.
 
     `variables` maps names to start-of-run values (those in `plan.var_reads`), `feeds` maps fed
     tensor names to values, `step` is the run counter (a traced integer scalar, so a new run does
     not retrace). `fetches` is a list in `plan.fetch_slots` order (None for fetched ops); `writes`
-    maps each variable assigned in the run to its new value.
+    maps each variable assigned in the run to its new value. Run-time checks of the ops
+    (`ctx.check`) gate the writes (a failed check writes back the start-of-run values) and are
+    appended to `checks` as (ok, fail, data) when a list is given.
     """
     if platform not in PLATFORMS:
         raise ValueError(f"unknown platform {platform!r}; choose one of {', '.join(PLATFORMS)}")
@@ -60,7 +62,7 @@ def lower(plan: Plan, platform: str = "cpu") -> LoweredFn:
     producer = {slot: (st, k) for st in steps for k, slot in enumerate(st.outputs)}
 
     def fn(
-        variables: Mapping[str, Any], feeds: Mapping[str, Any], step: Any
+        variables: Mapping[str, Any], feeds: Mapping[str, Any], step: Any, checks: list[Any] | None = None
     ) -> tuple[list[Any], dict[str, Any]]:
         env: list[Any] = [None] * num_slots
         for name, slot in feed_slots.items():
@@ -95,7 +97,13 @@ def lower(plan: Plan, platform: str = "cpu") -> LoweredFn:
             for slot, arr in zip(st.outputs, _check_result(st, result), strict=True):
                 env[slot] = arr
         fetched = [None if s is None else env[s] for s in fetch_slots]
-        return fetched, ctx.writes
+        writes = ctx.writes
+        if ctx.checks:  # a failed check keeps every variable at its start-of-run value
+            ok = jnp.all(jnp.stack([jnp.asarray(c[0], bool).reshape(()) for c in ctx.checks]))
+            writes = {n: jnp.where(ok, w, variables[n]) if n in variables else w for n, w in writes.items()}
+            if checks is not None:
+                checks.extend(ctx.checks)
+        return fetched, writes
 
     fn.__name__ = "graphdl_plan"
     fn.__qualname__ = "graphdl_plan"

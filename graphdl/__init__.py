@@ -70,11 +70,18 @@ from graphdl.ops.clipping import *
 from graphdl.ops.nd_index import *
 from graphdl.ops.linalg_extra import *
 from graphdl.ops.debug import *
+from graphdl.ops.segment import *
+from graphdl.ops.sorting import *
+from graphdl.ops.array_extra import *
+from graphdl.ops.linalg_more import *
+from graphdl.ops.random_extra import *
+from graphdl.ops.checks import *
 from graphdl.control_flow import *
 from graphdl.variables import *
 from graphdl.variable_scope import *
 from graphdl.initializers import *  # tf.zeros_initializer, tf.glorot_uniform_initializer, ...
 from graphdl import initializers, layers, losses, nn, train
+from graphdl import data  # tf.data; importing it registers its host-side ops (string elements, handles)
 
 bool = bool_  # noqa: A001  (TF1 spells it tf.bool)
 __version__ = "0.1.0"
@@ -133,7 +140,7 @@ def __getattr__(name: str) -> Any:
         import graphdl.tf_logging
 
         return graphdl.tf_logging
-    if name in ("image", "metrics", "contrib", "data"):  # TF1's tf.image, tf.metrics, tf.contrib, tf.data
+    if name in ("image", "metrics", "contrib"):  # TF1's tf.image, tf.metrics, tf.contrib
         import importlib
 
         return importlib.import_module(f"graphdl.{name}")

@@ -1,7 +1,9 @@
-"""`tf.image` (TF1): resizing, flips and per-image standardization, from graphdl.ops.image_ops."""
+"""`tf.image` (TF1): resizing, flips and per-image standardization (graphdl.ops.image_ops), and
+`extract_image_patches` (graphdl.ops.array_extra; TF 1.14 also calls it `extract_patches`)."""
 
 from __future__ import annotations
 
+from graphdl.ops.array_extra import extract_image_patches
 from graphdl.ops.image_ops import (
     ResizeMethod,
     flip_left_right,
@@ -20,4 +22,8 @@ __all__ = [
     "flip_left_right",
     "flip_up_down",
     "per_image_standardization",
+    "extract_image_patches",
+    "extract_patches",
 ]
+
+extract_patches = extract_image_patches

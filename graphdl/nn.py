@@ -14,11 +14,16 @@ import importlib
 from typing import Any
 
 from graphdl.ops.activations import *  # noqa: F403
+from graphdl.ops.activations_extra import *  # noqa: F403
+from graphdl.ops.candidate_sampling import *  # noqa: F403
 from graphdl.ops.conv import *  # noqa: F403
 from graphdl.ops.conv_extra import *  # noqa: F403
+from graphdl.ops.conv_generic import *  # noqa: F403
 from graphdl.ops.math import sigmoid, tanh
 from graphdl.ops.nn import *  # noqa: F403
 from graphdl.ops.nn_extra import *  # noqa: F403
+from graphdl.ops.normalization import *  # noqa: F403
+from graphdl.ops.sampled_losses import *  # noqa: F403
 from graphdl.ops.topk import *  # noqa: F403
 from graphdl.ops.xent import *  # noqa: F403
 

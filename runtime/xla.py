@@ -82,6 +82,7 @@ class XlaExecutable:
         self.uses_step = bool(plan.uses_rng)
         self.traces = 0
         fn = lower(plan, backend.platform)
+        self.check_fails: list[Any] = []  # per run-time check of the last trace: its fail callable
         donated, kept, feed_names = self.donated, self.kept, self.feed_names
 
         def program(dvals: Any, kvals: Any, fvals: Any, ovals: Any, step: Any) -> Any:
@@ -90,18 +91,27 @@ class XlaExecutable:
             variables = dict(ovals)
             variables.update(zip(donated, dvals, strict=True))
             variables.update(zip(kept, kvals, strict=True))
-            fetched, written = fn(variables, dict(zip(feed_names, fvals, strict=True)), step)
+            checks: list[Any] = []
+            fetched, written = fn(variables, dict(zip(feed_names, fvals, strict=True)), step, checks)
+            self.check_fails = [c[1] for c in checks]
             missing = [n for n in writes if n not in written]
             if missing:
                 raise ExecutionError(f"the plan assigns {missing} but no lowering wrote them")
-            return tuple(fetched), tuple(written[n] for n in writes)
+            out_checks = (
+                (jax.numpy.stack([jax.numpy.asarray(c[0], bool).reshape(()) for c in checks]),)
+                + tuple(tuple(c[2]) for c in checks)
+                if checks
+                else ()
+            )
+            return tuple(fetched), tuple(written[n] for n in writes), out_checks
 
         self.program = program
         self._put = backend.device_put_feeds
         # The jitted signature is as flat as the plan allows: every argument jax has to flatten or
         # convert (an empty dict, a step scalar) costs microseconds on each run.
         self.pure_fn: Any = None
-        if not reads and not writes and self._put is None and not self.uses_step:
+        stateful = any(s.op_def.stateful for s in plan.steps)  # run-time checks need call_flat
+        if not reads and not writes and self._put is None and not self.uses_step and not stateful:
             # pure: no variables, no writes, no randomness, feeds already on the device
             self.pure_fn = jax.jit(lambda fvals: program((), (), fvals, {}, None)[0])
             self.jitted = self.pure_fn
@@ -154,7 +164,9 @@ class XlaExecutable:
             args = self.args
 
             def call_flat(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
-                fetched, written = jitted(*args(variables, feed_values, step))
+                fetched, written, checks = jitted(*args(variables, feed_values, step))
+                if checks:
+                    self._check(checks, variables, written)
                 return fetched, dict(zip(write_names, written, strict=True)) if write_names else None
 
             return call_flat
@@ -171,10 +183,24 @@ class XlaExecutable:
                 raise uninitialized(exc.args[0]) from None
             if dvals and count > 1 and len({id(v) for v in (*dvals, *kvals)}) != count:
                 dvals, _ = _unalias(dvals, kvals, {})
-            fetched, written = jitted(dvals, kvals, tuple(feed_values))
+            fetched, written, checks = jitted(dvals, kvals, tuple(feed_values))
+            if checks:
+                self._check(checks, variables, written)
             return fetched, dict(zip(write_names, written, strict=True)) if write_names else None
 
         return call_plain
+
+    def _check(self, checks: Any, variables: Any, written: Sequence[Any]) -> None:
+        """After a run with run-time checks: when one failed, put back the variables whose buffers
+        were donated (the program wrote their start-of-run values) and raise its error."""
+        oks = np.asarray(checks[0])
+        if oks.all():
+            return
+        for n, v in zip(self.write_names, written, strict=True):
+            if n in variables:
+                variables[n] = v
+        i = int(np.argmin(oks))
+        self.check_fails[i](*[np.asarray(d) for d in checks[1 + i]])
 
     def __call__(
         self, variables: Mapping[str, Any], feeds: Mapping[str, Any], step: int

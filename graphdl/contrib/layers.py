@@ -222,6 +222,7 @@ def _variable(
 def _finish(
     out: Tensor, x: Tensor, num_outputs: int, normalizer_fn: Any, normalizer_params: Any, biases_initializer: Any,
     biases_regularizer: Any, trainable: bool, variables_collections: Any, activation_fn: Any, outputs_collections: Any,
+    data_format: str = "NHWC",
 ) -> Tensor:  # fmt: skip
     """contrib's tail of a layer: the normalizer, or else the biases; then the activation."""
     from graphdl.ops.nn import bias_add
@@ -238,7 +239,7 @@ def _finish(
             trainable,
             variables_collections,
         )
-        out = bias_add(out, biases)
+        out = bias_add(out, biases, data_format=data_format)
     if activation_fn is not None:
         out = activation_fn(out)
     _add_outputs(outputs_collections, out)
@@ -283,17 +284,18 @@ def conv2d(
     trainable: bool = True,
     scope: Any = None,
 ) -> Tensor:
-    """contrib `conv2d` (NHWC): variables `<scope>/weights` [kh, kw, in, out] and `<scope>/biases`,
-    scope 'Conv' made unique."""
+    """contrib `conv2d` (NHWC, or NCHW with data_format): variables `<scope>/weights` [kh, kw, in, out]
+    and `<scope>/biases`, scope 'Conv' made unique."""
     from graphdl.ops.conv import conv2d as nn_conv2d
     from graphdl.variable_scope import variable_scope
 
-    if data_format not in (None, "NHWC"):
-        raise GraphError(f"contrib.layers.conv2d: only NHWC is supported, got {data_format!r}")
+    if data_format not in (None, "NHWC", "NCHW"):
+        raise GraphError(f"contrib.layers.conv2d: data_format must be 'NHWC' or 'NCHW', got {data_format!r}")
+    fmt = data_format or "NHWC"
     x = convert_to_tensor(inputs)
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
     sh, sw = (stride, stride) if isinstance(stride, int) else tuple(stride)
-    depth = x.shape.dims[-1] if x.shape.dims else None
+    depth = x.shape.dims[1 if fmt == "NCHW" else -1] if x.shape.dims else None
     if depth is None:
         raise get_default_graph().located_error(
             ShapeError,
@@ -305,10 +307,10 @@ def conv2d(
             "weights", [kh, kw, depth, num_outputs], x, weights_initializer or xavier_initializer(),
             weights_regularizer, trainable, variables_collections,
         )  # fmt: skip
-        out = nn_conv2d(x, weights, [1, sh, sw, 1], padding.upper(), dilations=[1, rate, rate, 1])
+        out = nn_conv2d(x, weights, [sh, sw], padding.upper(), data_format=fmt, dilations=[rate, rate])
         return _finish(
             out, x, num_outputs, normalizer_fn, normalizer_params, biases_initializer, biases_regularizer, trainable,
-            variables_collections, activation_fn, outputs_collections,
+            variables_collections, activation_fn, outputs_collections, fmt,
         )  # fmt: skip
 
 
@@ -316,13 +318,17 @@ def max_pool2d(
     inputs: Any, kernel_size: Any, stride: Any = 2, padding: str = "VALID", data_format: str = "NHWC",
     outputs_collections: Any = None, scope: str | None = None,
 ) -> Tensor:  # fmt: skip
-    """contrib `max_pool2d` (NHWC), in name scope 'MaxPool2D'."""
+    """contrib `max_pool2d` (NHWC or NCHW), in name scope 'MaxPool2D'."""
     from graphdl.ops.pool import max_pool
 
+    if data_format not in ("NHWC", "NCHW"):
+        raise GraphError(
+            f"contrib.layers.max_pool2d: data_format must be 'NHWC' or 'NCHW', got {data_format!r}"
+        )
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
     sh, sw = (stride, stride) if isinstance(stride, int) else tuple(stride)
     with get_default_graph().name_scope(scope or "MaxPool2D"):
-        out = max_pool(inputs, [1, kh, kw, 1], [1, sh, sw, 1], padding.upper(), data_format=data_format)
+        out = max_pool(inputs, [kh, kw], [sh, sw], padding.upper(), data_format=data_format)
     _add_outputs(outputs_collections, out)
     return out
 

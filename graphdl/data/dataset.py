@@ -1,46 +1,114 @@
 """TF1's `tf.data.Dataset`, run on the host: NumPy elements, pulled by the Session for `get_next()`.
 
 An element is a nested structure (tuple, dict or a single array) of NumPy arrays. The
-transformations are Python generators. `map` traces its function once into a private graph and runs
-that graph on the NumPy interpreter for each element, so it accepts what TF1's `map` accepts: a
-function of tensors that builds graphdl ops.
+transformations are Python generators. A dataset may read graph tensors (placeholders, variables,
+ops on them): those are its `sources`, evaluated through the Session, with that run's feed_dict,
+when an iterator's initializer runs; the generators get them as `env` (tensor -> value).
+`map`, `filter` and `flat_map` trace their function once into a private graph and run that graph on
+the NumPy interpreter for each element, so they accept what TF1's accept: functions of tensors that
+build graphdl ops.
 """
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from graphdl.dtypes import DType, as_dtype
-from graphdl.errors import GraphError
-from graphdl.nest import flatten, pack
-from graphdl.shapes import TensorShape
+from graphdl.errors import DTypeError, ExecutionError, GraphError, ShapeError
+from graphdl.nest import flatten, pack, same_structure
+from graphdl.shapes import TensorShape, as_shape
+from graphdl.tensor import Tensor
 
-__all__ = ["Dataset"]
+__all__ = ["Dataset", "FixedLengthRecordDataset", "TextLineDataset"]
 
 Element = Any
+Env = dict[Tensor, Any]
+Make = Callable[[Env], Iterator[Element]]
+Getter = Callable[[Env], np.ndarray]
 
 
-def _as_array(value: Any, what: str) -> np.ndarray:
-    from graphdl.ops.shape_args import static_value
-    from graphdl.tensor import Tensor
+def _lists_to_arrays(s: Any) -> Any:
+    """TF1's tf.data reads a list as one tensor (not a structure), unless it holds tensors."""
+    if isinstance(s, list):
+        if any(isinstance(x, Tensor) or hasattr(x, "_as_tensor") for x in flatten(s)):
+            return tuple(_lists_to_arrays(x) for x in s)
+        return np.asarray(s)
+    if isinstance(s, dict):
+        return {k: _lists_to_arrays(v) for k, v in s.items()}
+    if isinstance(s, tuple) and not hasattr(s, "_fields"):
+        return tuple(_lists_to_arrays(x) for x in s)
+    return s
 
-    if isinstance(value, Tensor):
-        v = static_value(value)
-        if v is None:
-            raise GraphError(
-                f"{what}: '{value.name}' is only known when the graph runs; graphdl builds datasets on the "
-                "host from NumPy arrays or constants (feed the arrays to from_tensor_slices directly)"
-            )
-        return v
+
+def _as_array(value: Any) -> np.ndarray:
     arr = np.asarray(value)
-    if arr.dtype.kind in "US":  # strings stay host-side values
-        return arr
+    if arr.dtype.kind in "USO":  # strings stay host-side values, as bytes
+        return _as_bytes(arr)
     if arr.dtype == np.float64 and not isinstance(value, np.ndarray):
         arr = arr.astype(np.float32)  # Python floats become float32, as graphdl's constants do
     return arr
+
+
+def _as_bytes(arr: Any) -> np.ndarray:
+    """An object array of bytes (graphdl's `string` values)."""
+    a = np.asarray(arr, dtype=object)
+    out = np.empty(a.shape, dtype=object)
+    for i, v in np.ndenumerate(a):
+        out[i] = v.encode() if isinstance(v, str) else bytes(v)
+    return out
+
+
+def _leaf(value: Any) -> tuple[Getter, DType, TensorShape, Tensor | None]:
+    """(value getter, dtype, static shape, source tensor or None) of one component."""
+    from graphdl.ops.shape_args import static_value
+
+    if not isinstance(value, Tensor) and hasattr(value, "_as_tensor"):  # a Variable
+        value = value._as_tensor()
+    if isinstance(value, Tensor):
+        v = static_value(value)
+        if v is None:  # known when the initializer runs: a source
+            return (lambda env: env[value]), value.dtype, value.shape, value
+        value = v
+    arr = _as_array(value)
+    dtype = as_dtype("string") if arr.dtype == object else as_dtype(arr.dtype)
+    return (lambda env: arr), dtype, TensorShape(arr.shape), None
+
+
+def _flatten_up_to(structure: Any, value: Any) -> list[Any] | None:
+    """The parts of `value` at the leaves of `structure` (a leaf may hold a list), or None if it
+    does not nest that way."""
+    if isinstance(structure, dict):
+        if not isinstance(value, dict) or set(value) != set(structure):
+            return None
+        parts = [_flatten_up_to(structure[k], value[k]) for k in sorted(structure)]
+    elif isinstance(structure, tuple | list):
+        if not isinstance(value, tuple | list) or len(value) != len(structure):
+            return None
+        parts = [_flatten_up_to(s, v) for s, v in zip(structure, value, strict=True)]
+    else:
+        return [value]
+    if any(p is None for p in parts):
+        return None
+    return [leaf for p in parts for leaf in p]  # type: ignore[union-attr]
+
+
+def _sources(*datasets: Dataset) -> tuple[Tensor, ...]:
+    out: list[Tensor] = []
+    for d in datasets:
+        out.extend(t for t in d._sources if t not in out)
+    return tuple(out)
+
+
+def _merge_shapes(a: TensorShape, b: TensorShape) -> TensorShape:
+    """The most specific shape both fit (TF1's concatenate)."""
+    if a.dims is None or b.dims is None or len(a.dims) != len(b.dims):
+        return TensorShape(None)
+    return TensorShape([x if x == y else None for x, y in zip(a.dims, b.dims, strict=True)])
 
 
 class Dataset:
@@ -48,48 +116,68 @@ class Dataset:
 
     def __init__(
         self,
-        make: Callable[[], Iterator[Element]],
+        make: Make,
         structure: Any,
         dtypes: list[DType],
         shapes: list[TensorShape],
+        sources: tuple[Tensor, ...] = (),
     ) -> None:
         self._make = make
-        self._structure = structure  # the nesting of one element (leaves are placeholders for shape)
-        self._dtypes = dtypes
-        self._shapes = shapes
+        self._structure = structure  # the nesting of one element (its leaves are ignored)
+        self._dtypes = list(dtypes)
+        self._shapes = list(shapes)
+        self._sources = sources  # graph tensors the elements depend on (see the module docstring)
 
     # --- sources ---------------------------------------------------------------------------------
     @staticmethod
     def from_tensor_slices(tensors: Any) -> Dataset:
-        """TF1: the slices of `tensors` along their first dimension, one element each."""
-        leaves = [_as_array(t, "Dataset.from_tensor_slices") for t in flatten(tensors)]
-        if any(a.ndim == 0 for a in leaves):
-            raise GraphError("Dataset.from_tensor_slices: every component needs a first dimension to slice")
-        sizes = {a.shape[0] for a in leaves}
-        if len(sizes) != 1:
-            raise GraphError(
-                f"Dataset.from_tensor_slices: the components have different first dimensions {sorted(sizes)}"
+        """TF1: the slices of `tensors` (arrays, constants, placeholders, variables) along their
+        first dimension, one element each."""
+        tensors = _lists_to_arrays(tensors)
+        leaves = [_leaf(t) for t in flatten(tensors)]
+        if any(s.dims is not None and len(s.dims) == 0 for _, _, s, _ in leaves):
+            raise ShapeError("Dataset.from_tensor_slices: every component needs a first dimension to slice")
+        known = {s.dims[0] for _, _, s, _ in leaves if s.dims is not None and s.dims[0] is not None}
+        if len(known) > 1:
+            raise ShapeError(
+                f"Dataset.from_tensor_slices: the components have different first dimensions {sorted(known)}"
             )
-        n = sizes.pop()
+        getters = [g for g, _, _, _ in leaves]
 
-        def make() -> Iterator[Element]:
-            for i in range(n):
-                yield pack(tensors, [a[i] for a in leaves])
+        def make(env: Env) -> Iterator[Element]:
+            values = [np.asarray(g(env)) for g in getters]
+            sizes = {a.shape[0] if a.ndim else -1 for a in values}
+            if len(sizes) != 1 or -1 in sizes:
+                raise ShapeError(
+                    "Dataset.from_tensor_slices: the fed components have different first dimensions "
+                    f"{[a.shape for a in values]}"
+                )
+            for i in range(sizes.pop()):
+                yield pack(tensors, [a[i] for a in values])
 
         return Dataset(
-            make, tensors, [as_dtype(a.dtype) for a in leaves], [TensorShape(a.shape[1:]) for a in leaves]
+            make,
+            tensors,
+            [d for _, d, _, _ in leaves],
+            [TensorShape(None) if s.dims is None else TensorShape(s.dims[1:]) for _, _, s, _ in leaves],
+            tuple(t for _, _, _, t in leaves if t is not None),
         )
 
     @staticmethod
     def from_tensors(tensors: Any) -> Dataset:
         """TF1: a dataset of one element, `tensors`."""
-        leaves = [_as_array(t, "Dataset.from_tensors") for t in flatten(tensors)]
+        tensors = _lists_to_arrays(tensors)
+        leaves = [_leaf(t) for t in flatten(tensors)]
 
-        def make() -> Iterator[Element]:
-            yield pack(tensors, leaves)
+        def make(env: Env) -> Iterator[Element]:
+            yield pack(tensors, [np.asarray(g(env)) for g, _, _, _ in leaves])
 
         return Dataset(
-            make, tensors, [as_dtype(a.dtype) for a in leaves], [TensorShape(a.shape) for a in leaves]
+            make,
+            tensors,
+            [d for _, d, _, _ in leaves],
+            [s for _, _, s, _ in leaves],
+            tuple(t for _, _, _, t in leaves if t is not None),
         )
 
     @staticmethod
@@ -97,17 +185,91 @@ class Dataset:
         """TF1: like Python's range, as int64 scalars."""
         r = range(*args)
 
-        def make() -> Iterator[Element]:
+        def make(env: Env) -> Iterator[Element]:
             for i in r:
                 yield np.int64(i)
 
         return Dataset(make, 0, [as_dtype("int64")], [TensorShape([])])
 
-    # --- transformations -------------------------------------------------------------------------
-    def _derive(
-        self, make: Callable[[], Iterator[Element]], shapes: list[TensorShape] | None = None
+    @staticmethod
+    def from_generator(
+        generator: Callable[..., Any], output_types: Any, output_shapes: Any = None, args: Any = None
     ) -> Dataset:
-        return Dataset(make, self._structure, self._dtypes, self._shapes if shapes is None else shapes)
+        """TF1: the elements `generator()` yields (called anew at each initialization), converted
+        to `output_types` and checked against `output_shapes`."""
+        from graphdl.data.iterator import _flatten_shapes
+
+        if not callable(generator):
+            raise GraphError("Dataset.from_generator: `generator` must be callable")
+        types = [as_dtype(t) for t in flatten(output_types)]
+        shapes = (
+            [as_shape(s) for s in _flatten_shapes(output_shapes)]
+            if output_shapes is not None
+            else [TensorShape(None)] * len(types)
+        )
+        if len(shapes) != len(types):
+            raise GraphError("Dataset.from_generator: output_types and output_shapes do not match")
+        call_args = tuple(args) if args is not None else ()
+
+        def convert(value: Any, dtype: DType, shape: TensorShape) -> np.ndarray:
+            try:
+                arr = _as_bytes(value) if dtype.name == "string" else np.asarray(value, dtype=dtype.np)
+            except (TypeError, ValueError):
+                raise DTypeError(
+                    "Dataset.from_generator: `generator` yielded an element that could not be converted "
+                    f"to the expected type {dtype.name}: {value!r}"
+                ) from None
+            if not shape.is_compatible_with(TensorShape(arr.shape)):
+                raise ShapeError(
+                    f"Dataset.from_generator: `generator` yielded an element of shape {arr.shape} where "
+                    f"an element of shape {shape} was expected"
+                )
+            return arr
+
+        def make(env: Env) -> Iterator[Element]:
+            for value in generator(*call_args):
+                parts = _flatten_up_to(output_types, value)
+                if parts is None:
+                    raise DTypeError(
+                        "Dataset.from_generator: `generator` yielded an element that did not match the "
+                        f"expected structure {output_types!r}: {value!r}"
+                    )
+                yield pack(
+                    output_types, [convert(v, d, s) for v, d, s in zip(parts, types, shapes, strict=True)]
+                )
+
+        return Dataset(make, output_types, types, shapes)
+
+    @staticmethod
+    def zip(datasets: Any) -> Dataset:
+        """TF1: elements of several datasets side by side (a nested structure of datasets), until the
+        shortest ends."""
+        parts = flatten(datasets)
+        if not parts or not all(isinstance(d, Dataset) for d in parts):
+            raise GraphError("Dataset.zip: give a tuple (or other nest) of datasets")
+
+        def make(env: Env) -> Iterator[Element]:
+            its = [d._make(env) for d in parts]
+            while True:
+                try:
+                    items = [next(i) for i in its]
+                except StopIteration:
+                    return
+                yield pack(datasets, items)
+
+        return Dataset(
+            make,
+            pack(datasets, [d._structure for d in parts]),
+            [t for d in parts for t in d._dtypes],
+            [s for d in parts for s in d._shapes],
+            _sources(*parts),
+        )
+
+    # --- transformations -------------------------------------------------------------------------
+    def _derive(self, make: Make, shapes: list[TensorShape] | None = None) -> Dataset:
+        return Dataset(
+            make, self._structure, self._dtypes, self._shapes if shapes is None else shapes, self._sources
+        )
 
     def batch(self, batch_size: int, drop_remainder: bool = False) -> Dataset:
         """TF1: consecutive elements stacked into batches (the last one smaller unless dropped)."""
@@ -116,9 +278,9 @@ class Dataset:
             raise GraphError(f"Dataset.batch: batch_size must be positive, got {batch_size}")
         src = self._make
 
-        def make() -> Iterator[Element]:
+        def make(env: Env) -> Iterator[Element]:
             chunk: list[Element] = []
-            for e in src():
+            for e in src(env):
                 chunk.append(e)
                 if len(chunk) == n:
                     yield self._stack(chunk)
@@ -131,7 +293,133 @@ class Dataset:
 
     def _stack(self, chunk: list[Element]) -> Element:
         columns = [flatten(e) for e in chunk]
-        return pack(self._structure, [np.stack([c[k] for c in columns]) for k in range(len(columns[0]))])
+        out = []
+        for k in range(len(columns[0])):
+            items = [np.asarray(c[k]) for c in columns]
+            if len({a.shape for a in items}) > 1:
+                raise ShapeError(
+                    f"Dataset.batch: cannot batch elements of different shapes {sorted({a.shape for a in items})}"
+                    " in one component; use padded_batch"
+                )
+            out.append(np.stack(items))
+        return pack(self._structure, out)
+
+    def padded_batch(
+        self,
+        batch_size: int,
+        padded_shapes: Any = None,
+        padding_values: Any = None,
+        drop_remainder: bool = False,
+    ) -> Dataset:
+        """TF1: batches whose components are padded (at the end of each dimension) to `padded_shapes`;
+        a dimension given as None or -1 is padded to the longest in the batch."""
+        from graphdl.data.iterator import _flatten_shapes
+
+        n = int(batch_size)
+        if n < 1:
+            raise GraphError(f"Dataset.padded_batch: batch_size must be positive, got {batch_size}")
+        if padded_shapes is None:
+            targets = [s if s.dims is not None else None for s in self._shapes]
+            if any(t is None for t in targets):
+                raise ShapeError("Dataset.padded_batch: components of unknown rank need padded_shapes")
+            pshapes = [TensorShape([None] * len(s.dims or ())) for s in self._shapes]
+        else:
+            raw = _flatten_shapes(padded_shapes)
+            if len(raw) != len(self._shapes):
+                raise GraphError(
+                    f"Dataset.padded_batch: padded_shapes has {len(raw)} components, the elements "
+                    f"{len(self._shapes)}"
+                )
+            pshapes = []
+            for r in raw:
+                dims = as_shape(r).dims
+                pshapes.append(
+                    TensorShape(
+                        None if dims is None else [None if d is not None and d < 0 else d for d in dims]
+                    )
+                )
+        for have, want in zip(self._shapes, pshapes, strict=True):
+            ok = want.dims is not None and (
+                have.dims is None
+                or (
+                    len(have.dims) == len(want.dims)
+                    and all(
+                        h is None or w is None or w >= h for h, w in zip(have.dims, want.dims, strict=True)
+                    )
+                )
+            )
+            if not ok:
+                raise ShapeError(
+                    f"Dataset.padded_batch: the padded shape {want} is not compatible with the shape "
+                    f"{have} of the corresponding input component"
+                )
+        pads = flatten(padding_values) if padding_values is not None else [None] * len(self._dtypes)
+        if len(pads) != len(self._dtypes):
+            raise GraphError("Dataset.padded_batch: padding_values does not match the element structure")
+        fills = [
+            (b"" if d.name == "string" else d.np.type(0))
+            if p is None
+            else (np.asarray(p, dtype=object)[()] if d.name == "string" else np.asarray(p).astype(d.np))
+            for p, d in zip(pads, self._dtypes, strict=True)
+        ]
+        src = self._make
+        structure = self._structure
+        dtypes = self._dtypes
+
+        def pad(items: list[np.ndarray], want: TensorShape, fill: Any, dtype: DType) -> np.ndarray:
+            rank = items[0].ndim
+            top = [max(a.shape[i] for a in items) for i in range(rank)]
+            dims = [t if w is None else w for t, w in zip(top, want.dims or (), strict=True)]
+            if any(a.ndim != rank or any(s > d for s, d in zip(a.shape, dims, strict=True)) for a in items):
+                raise ShapeError(
+                    f"Dataset.padded_batch: attempted to pad to a smaller size than the input element "
+                    f"(padded shape {want}, element shapes {[a.shape for a in items]})"
+                )
+            out = np.full([len(items), *dims], fill, dtype=dtype.np)
+            for i, a in enumerate(items):
+                where: tuple[Any, ...] = (i, *(slice(0, s) for s in a.shape))
+                out[where] = a
+            return out
+
+        def stack(chunk: list[Element]) -> Element:
+            columns = [flatten(e) for e in chunk]
+            return pack(
+                structure,
+                [
+                    pad([np.asarray(c[k]) for c in columns], pshapes[k], fills[k], dtypes[k])
+                    for k in range(len(pshapes))
+                ],
+            )
+
+        def make(env: Env) -> Iterator[Element]:
+            chunk: list[Element] = []
+            for e in src(env):
+                chunk.append(e)
+                if len(chunk) == n:
+                    yield stack(chunk)
+                    chunk = []
+            if chunk and not drop_remainder:
+                yield stack(chunk)
+
+        first = n if drop_remainder else None
+        return self._derive(make, [TensorShape([first]).concatenate(s) for s in pshapes])
+
+    def unbatch(self) -> Dataset:
+        """tf.data.experimental.unbatch: each batch split back into its elements."""
+        src = self._make
+        structure = self._structure
+
+        def make(env: Env) -> Iterator[Element]:
+            for e in src(env):
+                parts = [np.asarray(p) for p in flatten(e)]
+                for i in range(parts[0].shape[0] if parts else 0):
+                    yield pack(structure, [p[i] for p in parts])
+
+        if any(s.dims is not None and len(s.dims) == 0 for s in self._shapes):
+            raise ShapeError("Dataset.unbatch: every component needs a first (batch) dimension")
+        return self._derive(
+            make, [TensorShape(None) if s.dims is None else TensorShape(s.dims[1:]) for s in self._shapes]
+        )
 
     def shuffle(
         self, buffer_size: int, seed: int | None = None, reshuffle_each_iteration: bool = True
@@ -144,13 +432,13 @@ class Dataset:
         epochs = [0]
         base = np.random.SeedSequence(seed).entropy if seed is not None else None
 
-        def make() -> Iterator[Element]:
+        def make(env: Env) -> Iterator[Element]:
             epoch = epochs[0]
             if reshuffle_each_iteration:
                 epochs[0] += 1
             rng = np.random.default_rng(None if base is None else [base, epoch])
             buffer: list[Element] = []
-            for e in src():
+            for e in src(env):
                 if len(buffer) < size:
                     buffer.append(e)
                     continue
@@ -162,48 +450,102 @@ class Dataset:
 
         return self._derive(make)
 
-    def repeat(self, count: int | None = None) -> Dataset:
+    def _count_arg(self, value: Any) -> tuple[Callable[[Env], int], tuple[Tensor, ...]]:
+        """A count given as an int or a scalar tensor (e.g. an element inside flat_map)."""
+        if value is not None and (isinstance(value, Tensor) or hasattr(value, "_as_tensor")):
+            getter, _, _, source = _leaf(value)
+            return (lambda env: int(getter(env))), _sources(self) + ((source,) if source is not None else ())
+        n = -1 if value is None else int(value)
+        return (lambda env: n), self._sources
+
+    def repeat(self, count: Any = None) -> Dataset:
         """TF1: the dataset `count` times over (forever when None or -1)."""
         src = self._make
-        times = None if count is None or int(count) < 0 else int(count)
+        times, sources = self._count_arg(count)
 
-        def make() -> Iterator[Element]:
+        def make(env: Env) -> Iterator[Element]:
+            n = times(env)
             k = 0
-            while times is None or k < times:
+            while n < 0 or k < n:
                 empty = True
-                for e in src():
+                for e in src(env):
                     empty = False
                     yield e
                 k += 1
                 if empty:
                     return
 
-        return self._derive(make)
+        return Dataset(make, self._structure, self._dtypes, self._shapes, sources)
 
-    def take(self, count: int) -> Dataset:
+    def take(self, count: Any) -> Dataset:
         """TF1: at most the first `count` elements (all of them when -1)."""
         src = self._make
-        n = int(count)
+        get, sources = self._count_arg(count)
 
-        def make() -> Iterator[Element]:
-            for i, e in enumerate(src()):
-                if 0 <= n <= i:
-                    return
+        def make(env: Env) -> Iterator[Element]:
+            n = get(env)
+            if n == 0:
+                return
+            for i, e in enumerate(src(env)):
                 yield e
+                if 0 <= n <= i + 1:
+                    return
 
-        return self._derive(make)
+        return Dataset(make, self._structure, self._dtypes, self._shapes, sources)
 
-    def skip(self, count: int) -> Dataset:
-        """TF1: all but the first `count` elements."""
+    def skip(self, count: Any) -> Dataset:
+        """TF1: all but the first `count` elements (none when -1)."""
         src = self._make
-        n = int(count)
+        get, sources = self._count_arg(count)
 
-        def make() -> Iterator[Element]:
-            for i, e in enumerate(src()):
+        def make(env: Env) -> Iterator[Element]:
+            n = get(env)
+            if n < 0:
+                return
+            for i, e in enumerate(src(env)):
                 if i >= n:
                     yield e
 
+        return Dataset(make, self._structure, self._dtypes, self._shapes, sources)
+
+    def shard(self, num_shards: int, index: int) -> Dataset:
+        """TF1: every `num_shards`-th element, starting at `index` (one worker's part)."""
+        k, i0 = int(num_shards), int(index)
+        if k < 1 or not 0 <= i0 < k:
+            raise GraphError(
+                f"Dataset.shard: need num_shards >= 1 and 0 <= index < num_shards, got {num_shards}, {index}"
+            )
+        src = self._make
+
+        def make(env: Env) -> Iterator[Element]:
+            for i, e in enumerate(src(env)):
+                if i % k == i0:
+                    yield e
+
         return self._derive(make)
+
+    def concatenate(self, dataset: Dataset) -> Dataset:
+        """TF1: this dataset's elements, then `dataset`'s (same structure and types)."""
+        if not same_structure(self._structure, dataset._structure) or [d.name for d in self._dtypes] != [
+            d.name for d in dataset._dtypes
+        ]:
+            raise DTypeError(
+                f"Dataset.concatenate: incompatible dataset elements: types {self.output_types} vs. "
+                f"{dataset.output_types}"
+            )
+        first, second = self._make, dataset._make
+
+        def make(env: Env) -> Iterator[Element]:
+            yield from first(env)
+            yield from second(env)
+
+        return Dataset(
+            make,
+            self._structure,
+            self._dtypes,
+            [_merge_shapes(a, b) for a, b in zip(self._shapes, dataset._shapes, strict=True)],
+            _sources(self, dataset),
+        )
 
     def prefetch(self, buffer_size: Any = None) -> Dataset:
         """TF1 `prefetch`: the same elements (the host pipeline produces each one when it is asked for)."""
@@ -213,10 +555,18 @@ class Dataset:
         """TF1 `cache`: the same elements (they are NumPy arrays in memory already)."""
         return self
 
-    def map(self, map_func: Callable[..., Any], num_parallel_calls: Any = None) -> Dataset:
-        """TF1: `map_func` (a function of tensors that builds graph ops) applied to each element.
+    def apply(self, transformation_func: Callable[[Dataset], Dataset]) -> Dataset:
+        """TF1: `transformation_func(self)`, for tf.data.experimental / tf.contrib.data transformations."""
+        out = transformation_func(self)
+        if not isinstance(out, Dataset):
+            raise GraphError(
+                f"Dataset.apply: the transformation must return a Dataset, got {type(out).__name__}"
+            )
+        return out
 
-        A tuple element is passed as separate arguments, as in TF1."""
+    def _trace(self, func: Callable[..., Any], what: str) -> tuple[Any, list[Tensor], Any, list[Tensor]]:
+        """Call `func` on placeholders of a private graph: (session, inputs, output structure, outputs)."""
+        from graphdl.convert import convert_to_tensor
         from graphdl.graph import Graph
         from graphdl.ops.state import placeholder
         from runtime.session import Session
@@ -224,29 +574,68 @@ class Dataset:
         graph = Graph()
         with graph.as_default():
             ins = [
-                placeholder(d, s, name=f"map_input_{i}")
+                placeholder(d, s, name=f"{what}_input_{i}")
                 for i, (d, s) in enumerate(zip(self._dtypes, self._shapes, strict=True))
             ]
             args = pack(self._structure, ins)
-            out = (
-                map_func(*args)
-                if isinstance(args, tuple) and not hasattr(args, "_fields")
-                else map_func(args)
-            )
-        outs = flatten(out)
-        from graphdl.convert import convert_to_tensor
+            out = func(*args) if isinstance(args, tuple) and not hasattr(args, "_fields") else func(args)
+            outs = [] if isinstance(out, Dataset) else [convert_to_tensor(o) for o in flatten(out)]
+        return Session(graph=graph, backend="interpreter"), ins, out, outs
 
-        with graph.as_default():
-            outs = [convert_to_tensor(o) for o in outs]
-        session = Session(graph=graph, backend="interpreter")
+    def map(self, map_func: Callable[..., Any], num_parallel_calls: Any = None) -> Dataset:
+        """TF1: `map_func` (a function of tensors that builds graph ops) applied to each element.
+
+        A tuple element is passed as separate arguments, as in TF1."""
+        session, ins, out, outs = self._trace(map_func, "map")
+        if isinstance(out, Dataset):
+            raise GraphError("Dataset.map: map_func returned a Dataset; use flat_map")
         src = self._make
 
-        def make() -> Iterator[Element]:
-            for e in src():
+        def make(env: Env) -> Iterator[Element]:
+            for e in src(env):
                 values = session.run(outs, dict(zip(ins, flatten(e), strict=True)))
                 yield pack(out, list(values))
 
-        return Dataset(make, out, [o.dtype for o in outs], [o.shape for o in outs])
+        return Dataset(make, out, [o.dtype for o in outs], [o.shape for o in outs], self._sources)
+
+    def filter(self, predicate: Callable[..., Any]) -> Dataset:
+        """TF1: the elements for which `predicate` (a function of tensors giving a scalar bool) is true."""
+        session, ins, out, outs = self._trace(predicate, "filter")
+        if (
+            len(outs) != 1
+            or outs[0].dtype.name != "bool"
+            or outs[0].shape.dims is None
+            or len(outs[0].shape.dims) != 0
+        ):
+            got = ", ".join(f"{o.dtype.name} {o.shape}" for o in outs) or type(out).__name__
+            raise DTypeError(
+                f"Dataset.filter: `predicate` must return a bool scalar tensor, but it returns {got}"
+            )
+        src = self._make
+        keep = outs[0]
+
+        def make(env: Env) -> Iterator[Element]:
+            for e in src(env):
+                if bool(session.run(keep, dict(zip(ins, flatten(e), strict=True)))):
+                    yield e
+
+        return self._derive(make)
+
+    def flat_map(self, map_func: Callable[..., Any]) -> Dataset:
+        """TF1: `map_func` maps each element to a Dataset; their elements, one dataset after another."""
+        session, ins, inner, _ = self._trace(map_func, "flat_map")
+        if not isinstance(inner, Dataset):
+            raise GraphError(f"Dataset.flat_map: map_func must return a Dataset, got {type(inner).__name__}")
+        src = self._make
+        needs = list(inner._sources)
+
+        def make(env: Env) -> Iterator[Element]:
+            for e in src(env):
+                feeds = dict(zip(ins, flatten(e), strict=True))
+                values = session.run(needs, feeds) if needs else []
+                yield from inner._make(dict(zip(needs, values, strict=True)))
+
+        return Dataset(make, inner._structure, inner._dtypes, inner._shapes, self._sources)
 
     # --- description and iterators -----------------------------------------------------------------
     @property
@@ -257,13 +646,29 @@ class Dataset:
     def output_shapes(self) -> Any:
         return pack(self._structure, list(self._shapes))
 
+    @property
+    def output_classes(self) -> Any:
+        return pack(self._structure, [Tensor] * len(self._dtypes))
+
     def __iter__(self) -> Iterator[Element]:
-        return self._make()
+        if self._sources:
+            raise GraphError(
+                f"this dataset reads graph tensors ({', '.join(repr(t.name) for t in self._sources)}): "
+                "iterate it with make_initializable_iterator() and Session.run"
+            )
+        return self._make({})
 
     def make_one_shot_iterator(self) -> Any:
         """TF1: an iterator over this dataset that needs no initialization."""
         from graphdl.data.iterator import Iterator as DataIterator
 
+        if self._sources:
+            t = self._sources[0]
+            raise GraphError(
+                f"Dataset.make_one_shot_iterator: the dataset captures {t.op.describe()} ('{t.name}'), "
+                "which a one-shot iterator cannot capture by value (TF1: 'Cannot capture a placeholder "
+                "by value', or a stateful object such as a Variable); use make_initializable_iterator()"
+            )
         return DataIterator(self._structure, self._dtypes, self._shapes, dataset=self, one_shot=True)
 
     def make_initializable_iterator(self, shared_name: str | None = None) -> Any:
@@ -271,3 +676,87 @@ class Dataset:
         from graphdl.data.iterator import Iterator as DataIterator
 
         return DataIterator(self._structure, self._dtypes, self._shapes, dataset=self, one_shot=False)
+
+
+def _filenames(filenames: Any, what: str) -> tuple[Getter, tuple[Tensor, ...]]:
+    """A getter of the file names (a string, a list of them, or a string tensor) and its sources."""
+    if isinstance(filenames, Tensor):
+        if filenames.dtype.name != "string":
+            raise DTypeError(f"{what}: filenames must be a string tensor, got {filenames.dtype.name}")
+        getter, _, shape, src = _leaf(filenames)
+        if shape.dims is not None and len(shape.dims) > 1:
+            raise ShapeError(f"{what}: filenames must be a scalar or a vector, got shape {shape}")
+        return getter, (src,) if src is not None else ()
+    arr = _as_bytes(np.asarray(filenames, dtype=object))
+    if arr.ndim > 1:
+        raise ShapeError(f"{what}: filenames must be a string or a list of strings")
+    return (lambda env: arr), ()
+
+
+def _read(name: Any, compression_type: str | None, what: str) -> bytes:
+    path = name.decode() if isinstance(name, bytes) else str(name)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        raise ExecutionError(f"{what}: cannot read {path!r}: {exc}") from None
+    kind = (compression_type or "").upper()
+    if kind == "GZIP":
+        return gzip.decompress(raw)
+    if kind == "ZLIB":
+        return zlib.decompress(raw)
+    if kind:
+        raise GraphError(f"{what}: compression_type must be '', 'GZIP' or 'ZLIB', got {compression_type!r}")
+    return raw
+
+
+def _file_dataset(
+    filenames: Any, what: str, records: Callable[[bytes], list[bytes]], compression: Any
+) -> Dataset:
+    names, sources = _filenames(filenames, what)
+
+    def make(env: Env) -> Iterator[Element]:
+        for name in np.asarray(names(env), dtype=object).reshape(-1):
+            for r in records(_read(name, compression, what)):
+                out = np.empty((), dtype=object)
+                out[()] = r
+                yield out
+
+    return Dataset(make, 0, [as_dtype("string")], [TensorShape([])], sources)
+
+
+def TextLineDataset(filenames: Any, compression_type: str | None = None, buffer_size: Any = None) -> Dataset:
+    """TF1: the lines of the files (without their line ends), as string scalars, file after file."""
+
+    def lines(data: bytes) -> list[bytes]:
+        out = data.split(b"\n")
+        if out and out[-1] == b"":
+            out.pop()
+        return [x[:-1] if x.endswith(b"\r") else x for x in out]
+
+    return _file_dataset(filenames, "TextLineDataset", lines, compression_type)
+
+
+def FixedLengthRecordDataset(
+    filenames: Any,
+    record_bytes: int,
+    header_bytes: int | None = None,
+    footer_bytes: int | None = None,
+    buffer_size: Any = None,
+    compression_type: str | None = None,
+) -> Dataset:
+    """TF1: fixed-size records of the files (after a header, before a footer), as string scalars."""
+    size, head, foot = int(record_bytes), int(header_bytes or 0), int(footer_bytes or 0)
+    if size < 1:
+        raise GraphError(f"FixedLengthRecordDataset: record_bytes must be positive, got {record_bytes}")
+
+    def records(data: bytes) -> list[bytes]:
+        body = data[head : len(data) - foot]
+        if len(body) % size:
+            raise ExecutionError(
+                f"FixedLengthRecordDataset: excluding the header ({head} bytes) and footer ({foot} bytes), "
+                f"the file size ({len(data)} bytes) is not a multiple of record_bytes ({size})"
+            )
+        return [body[i : i + size] for i in range(0, len(body), size)]
+
+    return _file_dataset(filenames, "FixedLengthRecordDataset", records, compression_type)

@@ -4,20 +4,92 @@
 this iterator; `initializer` (and `make_initializer(dataset)`) are no-op nodes whose run (re)starts it.
 When a run needs the get_next tensors and they are not fed, the Session pulls the iterator's next
 element and feeds it (runtime/data_feed.py); at the end it raises `tf.errors.OutOfRangeError`.
+
+No backend holds strings, so string components of an element (TextLineDataset lines) and an
+iterator's `string_handle()` are host ops of kind "summary": the Session makes them after the run
+(runtime/fetches.py:expand_summaries), the same way on the interpreter and on XLA. A
+`from_string_handle` iterator takes each element from the iterator whose handle is fed.
 """
 
 from __future__ import annotations
 
+import itertools
+import threading
+import weakref
+from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from graphdl.data.dataset import Dataset
 from graphdl.dtypes import DType, as_dtype
-from graphdl.errors import GraphError
+from graphdl.errors import BackendError, DTypeError, GraphError, ShapeError
 from graphdl.graph import Node, get_default_graph
 from graphdl.nest import flatten, pack
+from graphdl.registry import TensorSpec, register
 from graphdl.shapes import TensorShape, as_shape
+from graphdl.tensor import Tensor
 
 __all__ = ["Iterator"]
+
+HANDLE_PREFIX = "__iterator_handle__:"  # Graph._data_iterators key of an iterator's string handle
+_HANDLES = itertools.count()
+_BY_KEY: weakref.WeakValueDictionary[str, Iterator] = weakref.WeakValueDictionary()
+
+
+def _handle_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+    return [TensorSpec(TensorShape([]), as_dtype("string"))]
+
+
+def _handle_eval(inputs: list[np.ndarray], attrs: Mapping[str, Any], ctx: Any) -> np.ndarray:
+    out = np.empty((), dtype=object)
+    out[()] = attrs["handle"].encode()
+    return out
+
+
+def _string_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+    return [TensorSpec(as_shape(attrs["shape"]), as_dtype("string"))]
+
+
+def _string_eval(inputs: list[np.ndarray], attrs: Mapping[str, Any], ctx: Any) -> np.ndarray:
+    iterator = _BY_KEY.get(attrs["iterator"])
+    values = getattr(iterator._host, "values", None) if iterator is not None else None
+    if values is None or attrs["index"] not in values:
+        raise GraphError(
+            "a tf.data string element is only known while the Session.run that pulled it returns"
+        )
+    return values[attrs["index"]]  # type: ignore[no-any-return]
+
+
+def _host_only(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
+    raise BackendError(
+        "graphdl has no ops on strings: a tf.data string (an element, an iterator's handle) is made on the "
+        "host and can be fetched, not used as the input of another op"
+    )
+
+
+# kind "summary": strings made on the host when fetched (runtime/fetches.py:expand_summaries), so they
+# fetch the same way on the interpreter and on XLA, which has no strings.
+register(
+    "IteratorToStringHandle",
+    api_name="data.Iterator.string_handle",
+    infer=_handle_infer,
+    evaluate=_handle_eval,
+    lower=_host_only,
+    differentiable=False,
+    kind="summary",
+    doc="The string handle of a tf.data iterator, to feed to Iterator.from_string_handle.",
+)
+register(
+    "IteratorGetNextString",
+    api_name="data.Iterator.get_next",
+    infer=_string_infer,
+    evaluate=_string_eval,
+    lower=_host_only,
+    differentiable=False,
+    kind="summary",
+    doc="A string component of a tf.data iterator's next element (the Session pulls it on the host).",
+)
 
 
 class Iterator:
@@ -39,6 +111,9 @@ class Iterator:
         self._graph = get_default_graph()
         self._next: Any = None
         self._initializer: Node | None = None
+        self._handle: str | None = None
+        self._host = threading.local()  # .values: index -> the string components pulled by this thread
+        self.handle_tensor: Tensor | None = None  # set for iterators made by from_string_handle
 
     @staticmethod
     def from_structure(
@@ -55,6 +130,55 @@ class Iterator:
             raise GraphError("Iterator.from_structure: output_types and output_shapes do not match")
         return Iterator(output_types, types, shapes, dataset=None, one_shot=False)
 
+    @staticmethod
+    def from_string_handle(string_handle: Tensor, output_types: Any, output_shapes: Any = None) -> Iterator:
+        """TF1's feedable iterator: each run takes the next element of the iterator whose handle
+        (`sess.run(it.string_handle())`) is fed to the string placeholder `string_handle`."""
+        if not isinstance(string_handle, Tensor) or string_handle.dtype.name != "string":
+            raise DTypeError(
+                "Iterator.from_string_handle: string_handle must be a tf.string tensor (a placeholder)"
+            )
+        if string_handle.shape.dims is not None and len(string_handle.shape.dims) != 0:
+            raise ShapeError(
+                f"Iterator.from_string_handle: string_handle must be a scalar, got shape {string_handle.shape}"
+            )
+        it = Iterator.from_structure(output_types, output_shapes)
+        it.handle_tensor = string_handle
+        return it
+
+    def string_handle(self, name: str | None = None) -> Tensor:
+        """TF1: a string tensor naming this iterator, to feed to a from_string_handle iterator."""
+        if self.handle_tensor is not None:
+            return self.handle_tensor
+        with self._graph.as_default():
+            node = self._graph.create_op(
+                "IteratorToStringHandle", [], {"handle": self._key()}, name=name or "IteratorToStringHandle"
+            )
+        return node.outputs[0]
+
+    def _key(self) -> str:
+        """This iterator's unique name: its string handle, and how its string elements find it."""
+        if self._handle is None:
+            self._handle = f"graphdl-iterator-{next(_HANDLES)}"
+            self._graph._data_iterators[HANDLE_PREFIX + self._handle] = self
+            _BY_KEY[self._handle] = self
+        return self._handle
+
+    def set_host_values(self, values: dict[int, Any]) -> None:
+        """Record the string components of the element this thread's run pulled (for get_next)."""
+        self._host.values = values
+
+    def check_element_types(self, other: Iterator) -> None:
+        """Raise unless `other` (fed by handle) makes elements this iterator can give."""
+        if [d.name for d in other._dtypes] != [d.name for d in self._dtypes] or any(
+            not a.is_compatible_with(b) for a, b in zip(other._shapes, self._shapes, strict=True)
+        ):
+            raise DTypeError(
+                f"the iterator fed by handle gives elements of types {other.output_types} and shapes "
+                f"{other.output_shapes}; the from_string_handle iterator expects {self.output_types}, "
+                f"{self.output_shapes}"
+            )
+
     @property
     def output_types(self) -> Any:
         return pack(self._structure, list(self._dtypes))
@@ -69,11 +193,19 @@ class Iterator:
         if self._next is None:
             from graphdl.ops.state import placeholder
 
+            leaves = []
             with self._graph.as_default():
-                leaves = [
-                    placeholder(d, s, name=name or "IteratorGetNext")
-                    for d, s in zip(self._dtypes, self._shapes, strict=True)
-                ]
+                for i, (d, s) in enumerate(zip(self._dtypes, self._shapes, strict=True)):
+                    if d.name == "string":  # no backend holds strings: made on the host when fetched
+                        node = self._graph.create_op(
+                            "IteratorGetNextString",
+                            [],
+                            {"iterator": self._key(), "index": i, "shape": s},
+                            name=name or "IteratorGetNext",
+                        )
+                        leaves.append(node.outputs[0])
+                    else:
+                        leaves.append(placeholder(d, s, name=name or "IteratorGetNext"))
             for t in leaves:
                 self._graph._data_iterators[t.op.name] = self
             self._next = pack(self._structure, leaves)
@@ -83,7 +215,10 @@ class Iterator:
     def initializer(self) -> Node:
         """The op that (re)starts this iterator at the beginning of its dataset."""
         if self.dataset is None:
-            raise GraphError("this iterator was made with from_structure: use make_initializer(dataset)")
+            raise GraphError(
+                "this iterator was made with from_structure or from_string_handle: it has no initializer "
+                "of its own (use make_initializer(dataset), or feed a handle)"
+            )
         if self._initializer is None:
             self._initializer = self._init_node(self.dataset, "MakeIterator")
         return self._initializer
@@ -117,8 +252,8 @@ def _flatten_shapes(shapes: Any) -> list[Any]:
         return [shapes]
     if isinstance(shapes, dict):
         return [leaf for k in sorted(shapes) for leaf in _flatten_shapes(shapes[k])]
-    if isinstance(shapes, tuple | list) and shapes and all(isinstance(s, int) or s is None for s in shapes):
-        return [list(shapes)]
+    if isinstance(shapes, tuple | list) and all(isinstance(s, int) or s is None for s in shapes):
+        return [list(shapes)]  # one shape ([] or () is a scalar's)
     if isinstance(shapes, tuple | list):
         return [leaf for s in shapes for leaf in _flatten_shapes(s)]
     return [shapes]

@@ -1,4 +1,5 @@
-"""TF1 `tf.layers` transposed and separable convolutions: conv2d_transpose and separable_conv2d (NHWC).
+"""TF1 `tf.layers` transposed and separable convolutions: conv2d_transpose and separable_conv2d, channels
+last (NHWC) or first (NCHW); the kernels' shapes do not depend on the data format.
 
 The transposed convolution's output size is TF1's `deconv_output_length`: input * stride for 'same',
 input * stride + max(kernel - stride, 0) for 'valid'. Static sizes go into `output_shape` as ints;
@@ -10,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from graphdl.errors import ShapeError
-from graphdl.layers._utils import _as_float, _bias_add, _channels_last, _padding, _pair
+from graphdl.layers._utils import _as_float, _padding, _pair
 from graphdl.layers.base import Layer
+from graphdl.layers.convolutional import _known_channels, _layer_bias_add, _op_format, _spatial_list
 from graphdl.tensor import Tensor
 from graphdl.variables import Variable
 
@@ -29,18 +30,9 @@ def deconv_output_length(input_length: Any, filter_size: int, padding: str, stri
     return out
 
 
-def _known_channels(api: str, name: str, input_shape: Any) -> int:
-    dims = input_shape.as_list() if input_shape.rank is not None else None
-    if dims is None or len(dims) != 4 or dims[-1] is None:
-        raise ShapeError(
-            f"{api} {name!r}: inputs must be [batch, height, width, channels] with known channels, "
-            f"got {input_shape}"
-        )
-    return int(dims[-1])
-
-
 class Conv2DTranspose(Layer):
-    """TF1 `tf.layers.Conv2DTranspose` (NHWC): kernel [kh, kw, filters, in_channels], bias [filters]."""
+    """TF1 `tf.layers.Conv2DTranspose` (channels last or first): kernel [kh, kw, filters, in_channels],
+    bias [filters]."""
 
     _base_name = "conv2d_transpose"
 
@@ -51,7 +43,8 @@ class Conv2DTranspose(Layer):
                  bias_regularizer: Any = None, trainable: bool = True, name: str | None = None,
                  **kwargs: Any) -> None:  # fmt: skip
         super().__init__(trainable=trainable, name=name, **kwargs)
-        _channels_last(data_format)
+        self.data_format = str(data_format).lower()
+        self._fmt = _op_format(data_format)
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
@@ -69,7 +62,7 @@ class Conv2DTranspose(Layer):
         """kernel [kh, kw, filters, in_channels] and bias [filters]."""
         from graphdl.initializers import GlorotUniform, Zeros
 
-        channels = _known_channels("conv2d_transpose", self.name, input_shape)
+        channels = _known_channels("conv2d_transpose", self.name, input_shape, self._fmt)
         self.kernel = self.add_weight("kernel", [*self.kernel_size, self.filters, channels],
                                       initializer=self.kernel_initializer or GlorotUniform(),
                                       regularizer=self.kernel_regularizer)  # fmt: skip
@@ -78,14 +71,20 @@ class Conv2DTranspose(Layer):
                                         regularizer=self.bias_regularizer)  # fmt: skip
         self.built = True
 
+    def _hw_axes(self) -> tuple[int, int]:
+        return (1, 2) if self._fmt == "NHWC" else (2, 3)
+
+    def _in_format(self, batch: Any, hw: list[Any]) -> list[Any]:
+        return [batch, *hw, self.filters] if self._fmt == "NHWC" else [batch, self.filters, *hw]
+
     def compute_output_shape(self, input_shape: Any) -> list[int | None]:
-        """[batch, out_h, out_w, filters] by TF1's deconv_output_length."""
+        """[batch, out_h, out_w, filters] (or [batch, filters, out_h, out_w]) by TF1's deconv_output_length."""
         dims = input_shape.as_list() if input_shape.rank is not None else [None] * 4
         hw = [
-            deconv_output_length(dims[1 + a], self.kernel_size[a], self.padding, self.strides[a])
-            for a in (0, 1)
+            deconv_output_length(dims[ax], self.kernel_size[a], self.padding, self.strides[a])
+            for a, ax in enumerate(self._hw_axes())
         ]
-        return [dims[0], *hw, self.filters]
+        return self._in_format(dims[0], hw)
 
     def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
         """conv2d_transpose to the deconv_output_length size, bias, activation."""
@@ -98,20 +97,21 @@ class Conv2DTranspose(Layer):
         out_shape: list[Any] = list(static)
         if any(d is None for d in static):
             dyn = shape(x)
-            out_shape = [dyn[0] if static[0] is None else static[0]]
-            for a in (0, 1):
-                d = static[1 + a]
-                out_shape.append(
+            hw: list[Any] = []
+            for a, ax in enumerate(self._hw_axes()):
+                d = static[ax]
+                hw.append(
                     d if d is not None
-                    else deconv_output_length(dyn[1 + a], self.kernel_size[a], self.padding, self.strides[a])
+                    else deconv_output_length(dyn[ax], self.kernel_size[a], self.padding, self.strides[a])
                 )  # fmt: skip
-            out_shape.append(self.filters)
+            out_shape = self._in_format(dyn[0] if static[0] is None else static[0], hw)
+        fmt = self._fmt
         out = nn.conv2d_transpose(
-            x, self.kernel, out_shape, strides=[1, *self.strides, 1], padding=self.padding,
-            name="conv2d_transpose",
+            x, self.kernel, out_shape, strides=_spatial_list(fmt, self.strides), padding=self.padding,
+            data_format=fmt, name="conv2d_transpose",
         )  # fmt: skip
         if self.bias is not None:
-            out = _bias_add(out, self.bias)
+            out = _layer_bias_add(out, self.bias, fmt)
         if self.activation is not None:
             out = self.activation(out)
         return out
@@ -134,7 +134,7 @@ def conv2d_transpose(inputs: Any, filters: int, kernel_size: int | Sequence[int]
 
 
 class SeparableConv2D(Layer):
-    """TF1 `tf.layers.SeparableConv2D` (NHWC): depthwise_kernel [kh, kw, in, depth_multiplier],
+    """TF1 `tf.layers.SeparableConv2D` (channels last or first): depthwise_kernel [kh, kw, in, depth_multiplier],
     pointwise_kernel [1, 1, in * depth_multiplier, filters], bias [filters]."""
 
     _base_name = "separable_conv2d"
@@ -148,7 +148,8 @@ class SeparableConv2D(Layer):
                  pointwise_regularizer: Any = None, bias_regularizer: Any = None, trainable: bool = True,
                  name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(trainable=trainable, name=name, **kwargs)
-        _channels_last(data_format)
+        self.data_format = str(data_format).lower()
+        self._fmt = _op_format(data_format)
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
@@ -171,7 +172,7 @@ class SeparableConv2D(Layer):
         """depthwise_kernel, pointwise_kernel and bias."""
         from graphdl.initializers import GlorotUniform, Zeros
 
-        c = _known_channels("separable_conv2d", self.name, input_shape)
+        c = _known_channels("separable_conv2d", self.name, input_shape, self._fmt)
         m = self.depth_multiplier
         self.depthwise_kernel = self.add_weight("depthwise_kernel", [*self.kernel_size, c, m],
                                                 initializer=self.depthwise_initializer or GlorotUniform(),
@@ -190,12 +191,13 @@ class SeparableConv2D(Layer):
 
         assert self.depthwise_kernel is not None and self.pointwise_kernel is not None
         x = _as_float(inputs, self.depthwise_kernel.dtype)
+        fmt = self._fmt
         out = nn.separable_conv2d(
-            x, self.depthwise_kernel, self.pointwise_kernel, strides=[1, *self.strides, 1],
-            padding=self.padding, rate=list(self.dilation_rate),
+            x, self.depthwise_kernel, self.pointwise_kernel, strides=_spatial_list(fmt, self.strides),
+            padding=self.padding, rate=list(self.dilation_rate), data_format=fmt,
         )  # fmt: skip
         if self.bias is not None:
-            out = _bias_add(out, self.bias)
+            out = _layer_bias_add(out, self.bias, fmt)
         if self.activation is not None:
             out = self.activation(out)
         return out

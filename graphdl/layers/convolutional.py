@@ -1,4 +1,4 @@
-"""TF1 `tf.layers` convolution: conv2d (NHWC)."""
+"""TF1 `tf.layers` convolution: conv2d, channels last (NHWC) or first (NCHW); kernels are HWIO either way."""
 
 from __future__ import annotations
 
@@ -6,16 +6,49 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphdl.errors import ShapeError
-from graphdl.layers._utils import _as_float, _bias_add, _channels_last, _padding, _pair
+from graphdl.layers._utils import _as_float, _padding, _pair
 from graphdl.layers.base import Layer
 from graphdl.tensor import Tensor
 from graphdl.variables import Variable
 
 __all__ = ["Conv2D", "conv2d"]
 
+_FORMATS = {"channels_last": "NHWC", "channels_first": "NCHW"}
+
+
+def _op_format(data_format: str) -> str:
+    """A layer's `data_format` ('channels_last' or 'channels_first', any case) as the ops' 'NHWC' or
+    'NCHW' (TF1's `conv_utils.normalize_data_format` and `convert_data_format`)."""
+    fmt = _FORMATS.get(str(data_format).lower())
+    if fmt is None:
+        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+    return fmt
+
+
+def _spatial_list(fmt: str, pair: Sequence[int]) -> list[int]:
+    """[1, h, w, 1] (NHWC) or [1, 1, h, w] (NCHW): a pair as an op's strides, ksize or dilations."""
+    return [1, *pair, 1] if fmt == "NHWC" else [1, 1, *pair]
+
+
+def _known_channels(api: str, name: str, input_shape: Any, fmt: str) -> int:
+    """The inputs' channels (axis -1 for NHWC, 1 for NCHW), which must be known."""
+    dims = input_shape.as_list() if input_shape.rank is not None else None
+    c = 3 if fmt == "NHWC" else 1
+    if dims is None or len(dims) != 4 or dims[c] is None:
+        layout = "[batch, height, width, channels]" if fmt == "NHWC" else "[batch, channels, height, width]"
+        raise ShapeError(f"{api} {name!r}: inputs must be {layout} with known channels, got {input_shape}")
+    return int(dims[c])
+
+
+def _layer_bias_add(x: Tensor, b: Any, fmt: str) -> Tensor:
+    """The layer's bias added on the channel axis of `fmt` (TF1's `nn.bias_add`, named BiasAdd)."""
+    from graphdl.ops.nn import bias_add as nn_bias_add
+
+    return nn_bias_add(x, b, data_format=fmt, name="BiasAdd")
+
 
 class Conv2D(Layer):
-    """TF1 `tf.layers.Conv2D` (NHWC): kernel [kh, kw, in, filters], bias [filters]."""
+    """TF1 `tf.layers.Conv2D` (channels last or first): kernel [kh, kw, in, filters], bias [filters]."""
 
     _base_name = "conv2d"
 
@@ -26,7 +59,8 @@ class Conv2D(Layer):
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, trainable: bool = True,
                  name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(trainable=trainable, name=name, **kwargs)
-        _channels_last(data_format)
+        self.data_format = str(data_format).lower()
+        self._fmt = _op_format(data_format)
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
@@ -45,13 +79,8 @@ class Conv2D(Layer):
         """kernel [kh, kw, in_channels, filters] and bias [filters]."""
         from graphdl.initializers import GlorotUniform, Zeros
 
-        dims = input_shape.as_list() if input_shape.rank is not None else None
-        if dims is None or len(dims) != 4 or dims[-1] is None:
-            raise ShapeError(
-                f"conv2d {self.name!r}: inputs must be [batch, height, width, channels] with known channels, "
-                f"got {input_shape}"
-            )
-        self.kernel = self.add_weight("kernel", [*self.kernel_size, dims[-1], self.filters],
+        channels = _known_channels("conv2d", self.name, input_shape, self._fmt)
+        self.kernel = self.add_weight("kernel", [*self.kernel_size, channels, self.filters],
                                       initializer=self.kernel_initializer or GlorotUniform(),
                                       regularizer=self.kernel_regularizer)  # fmt: skip
         if self.use_bias:
@@ -65,14 +94,14 @@ class Conv2D(Layer):
 
         assert self.kernel is not None
         x = _as_float(inputs, self.kernel.dtype)
+        fmt = self._fmt
         kw: dict[str, Any] = {}
         if self.dilation_rate != (1, 1):
-            kw["dilations"] = [1, *self.dilation_rate, 1]
-        out = nn.conv2d(
-            x, self.kernel, strides=[1, *self.strides, 1], padding=self.padding, name="Conv2D", **kw
-        )
+            kw["dilations"] = _spatial_list(fmt, self.dilation_rate)
+        out = nn.conv2d(x, self.kernel, strides=_spatial_list(fmt, self.strides), padding=self.padding,
+                        data_format=fmt, name="Conv2D", **kw)  # fmt: skip
         if self.bias is not None:
-            out = _bias_add(out, self.bias)
+            out = _layer_bias_add(out, self.bias, fmt)
         if self.activation is not None:
             out = self.activation(out)
         return out

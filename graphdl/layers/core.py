@@ -94,8 +94,17 @@ class Flatten(Layer):
 
     _base_name = "flatten"
 
+    def __init__(self, data_format: str = "channels_last", name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        if data_format not in ("channels_last", "channels_first"):
+            raise ShapeError(
+                f"flatten: data_format must be 'channels_last' or 'channels_first', got {data_format!r}"
+            )
+        self.data_format = data_format
+
     def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
-        """Reshape to [-1, product of the static non-batch dimensions]."""
+        """Reshape to [-1, product of the static non-batch dimensions]; channels_first inputs are
+        first moved to channels last, as TF1 does, so both layouts flatten in the same order."""
         from graphdl.ops import array
 
         dims = inputs.shape.as_list() if inputs.shape.rank is not None else None
@@ -103,13 +112,15 @@ class Flatten(Layer):
             raise ShapeError(
                 f"flatten {self.name!r}: all dimensions but the first must be known, got {inputs.shape}"
             )
+        if self.data_format == "channels_first" and len(dims) > 2:
+            inputs = array.transpose(inputs, [0, *range(2, len(dims)), 1])
         n = int(np.prod(dims[1:])) if len(dims) > 1 else 1  # type: ignore[arg-type]
         return array.reshape(inputs, [-1, n], name="Reshape")
 
 
 def flatten(inputs: Any, name: str | None = None, data_format: str = "channels_last") -> Tensor:
-    """TF1 `tf.layers.flatten(inputs)`."""
-    return Flatten(name=name)(inputs)
+    """TF1 `tf.layers.flatten(inputs, name=None, data_format='channels_last')`."""
+    return Flatten(data_format=data_format, name=name)(inputs)
 
 
 # --- dropout ------------------------------------------------------------------------------------------

@@ -1,19 +1,20 @@
-"""TF1 `tf.layers` pooling: max_pooling2d and average_pooling2d (NHWC)."""
+"""TF1 `tf.layers` pooling: max_pooling2d and average_pooling2d, channels last (NHWC) or first (NCHW)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from graphdl.layers._utils import _channels_last, _padding, _pair
+from graphdl.layers._utils import _padding, _pair
 from graphdl.layers.base import Layer
+from graphdl.layers.convolutional import _op_format, _spatial_list
 from graphdl.tensor import Tensor
 
 __all__ = ["MaxPooling2D", "AveragePooling2D", "max_pooling2d", "average_pooling2d"]
 
 
 class _Pooling2D(Layer):
-    """Shared 2-D pooling over NHWC inputs."""
+    """Shared 2-D pooling over NHWC or NCHW inputs."""
 
     _op = "max_pool"
     _op_name = "MaxPool"
@@ -21,7 +22,8 @@ class _Pooling2D(Layer):
     def __init__(self, pool_size: int | Sequence[int], strides: int | Sequence[int], padding: str = "valid",
                  data_format: str = "channels_last", name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(name=name, **kwargs)
-        _channels_last(data_format)
+        self.data_format = str(data_format).lower()
+        self._fmt = _op_format(data_format)
         self.pool_size = _pair(pool_size, "pool_size")
         self.strides = _pair(strides, "strides")
         self.padding = _padding(padding)
@@ -31,8 +33,9 @@ class _Pooling2D(Layer):
         from graphdl import nn
 
         fn = getattr(nn, self._op)
-        return fn(inputs, ksize=[1, *self.pool_size, 1], strides=[1, *self.strides, 1], padding=self.padding,
-                  name=self._op_name)  # fmt: skip
+        fmt = self._fmt
+        return fn(inputs, ksize=_spatial_list(fmt, self.pool_size), strides=_spatial_list(fmt, self.strides),
+                  padding=self.padding, data_format=fmt, name=self._op_name)  # fmt: skip
 
 
 class MaxPooling2D(_Pooling2D):

@@ -30,6 +30,7 @@ ALIASES: dict[str, str] = {
     "tensor_diag": "diag",
     "tensor_diag_part": "diag_part",
     "trace": "trace",
+    "cross": "cross",
     "norm": "norm",
     "transpose": "matrix_transpose",  # TF1's tf.linalg.transpose swaps the last two axes
     "matrix_transpose": "matrix_transpose",

@@ -5,6 +5,8 @@ tf.random.
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphdl.namespaces import lazy_namespace
 
 ALIASES: dict[str, str] = {
@@ -15,10 +17,22 @@ ALIASES: dict[str, str] = {
     "gamma": "random_gamma",
     "poisson": "random_poisson",
     "multinomial": "multinomial",
-    "categorical": "categorical",
+    "crop": "random_crop",
     "set_random_seed": "set_random_seed",
     "set_seed": "set_random_seed",  # TF2's name for the graph-level seed
     "get_seed": "get_seed",
 }
 
-__getattr__, __dir__ = lazy_namespace("random", ALIASES)
+
+def categorical(
+    logits: Any, num_samples: Any, dtype: Any = None, seed: Any = None, name: str | None = None
+) -> Any:
+    """`tf.random.categorical`: `tf.multinomial` with TF 1.13's argument order (dtype before seed)."""
+    import graphdl
+
+    return graphdl.multinomial(
+        logits, num_samples, seed=seed, name=name, output_dtype=graphdl.int64 if dtype is None else dtype
+    )
+
+
+__getattr__, __dir__ = lazy_namespace("random", ALIASES, {"categorical": categorical})

@@ -1,11 +1,13 @@
 """2-D convolution (`tf.nn.conv2d`) and its two backprop ops, with TF1's SAME/VALID geometry.
 
-Layouts are TF1's: NHWC inputs and HWIO filters. The NumPy kernels and the CPU lowering compute a
+Layouts are TF1's: NHWC (or, with `data_format="NCHW"`, channels-first) inputs and HWIO filters; the
+`strides` and `dilations` attrs are in the data format's order. The NumPy kernels and the CPU lowering compute a
 convolution as patches times a matrix (the kh * kw shifted views of the padded input stacked on the
 channel axis, then one matmul); on CPU this is several times faster than XLA's own convolution. The
 backprop ops follow: the filter gradient is patches^T @ grad, the input gradient is grad @ filter^T
 summed back into place (col2im). On GPU and TPU the lowering uses `lax.conv_general_dilated` and
-JAX's transposes of it. Each backprop op is linear in its last two inputs and has its own gradient,
+JAX's transposes of it; so does every NCHW lowering, with the layout in the dimension numbers (XLA
+sees the real layout, no transposes). The NumPy rules of an NCHW op move it to NHWC and back. Each backprop op is linear in its last two inputs and has its own gradient,
 so second-order gradients work. The pooling ops live in `graphdl.ops.pool` and are re-exported here.
 """
 
@@ -22,6 +24,16 @@ from graphdl.convert import convert_operands, make_tensor
 from graphdl.errors import ShapeError
 from graphdl.graph import get_default_graph
 from graphdl.ops.common import require_float, require_same_dtype, spec
+from graphdl.ops.nn_common import (
+    channel_axis,
+    data_format_of,
+    four_in,
+    from_nhwc,
+    is_nchw,
+    nhwc_attrs,
+    nhwc_kernel,
+    spatial_axes,
+)
 from graphdl.ops.pool import avg_pool, max_pool
 from graphdl.ops.window import Geometry, col2im, four, geometry, out_size, pad, padding_name, windows
 from graphdl.registry import Sample, TensorSpec, register
@@ -34,7 +46,10 @@ __all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "max_poo
 
 
 def _geo(x_shape: tuple[int, ...], w_shape: tuple[int, ...], attrs: Mapping[str, Any]) -> Geometry:
-    return geometry(int(x_shape[1]), int(x_shape[2]), int(w_shape[0]), int(w_shape[1]), attrs)
+    """The window geometry of a convolution of an input in the attrs' data format with an HWIO filter."""
+    h, w = spatial_axes(attrs.get("data_format", "NHWC"))
+    a = nhwc_attrs(attrs) if is_nchw(attrs) else attrs
+    return geometry(int(x_shape[h]), int(x_shape[w]), int(w_shape[0]), int(w_shape[1]), a)
 
 
 def _patches(xp: Any, x: Any, g: Geometry) -> Any:
@@ -76,10 +91,16 @@ def backprop_input_patches(xp: Any, like: Any, w: Any, dy: Any, attrs: Mapping[s
 
 def _native(x: Any, w: Any, attrs: Mapping[str, Any]) -> Any:
     g = _geo(x.shape, w.shape, attrs)
+    fmt = attrs.get("data_format", "NHWC")
     return jax.lax.conv_general_dilated(
         x, w, (g.sh, g.sw), ((g.pt, g.pb), (g.pl, g.pr)), rhs_dilation=(g.dh, g.dw),
-        dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        dimension_numbers=(fmt, "HWIO", fmt),
     )  # fmt: skip
+
+
+def use_patches(attrs: Mapping[str, Any], ctx: Any) -> bool:
+    """Whether a lowering takes the patches kernels (NHWC on CPU) rather than XLA's convolution."""
+    return ctx.platform == "cpu" and not is_nchw(attrs)
 
 
 def native_backprop_input(like: Any, w: Any, dy: Any, attrs: Mapping[str, Any]) -> Any:
@@ -96,19 +117,19 @@ def native_backprop_filter(x: Any, w_shape: tuple[int, ...], dy: Any, attrs: Map
 
 def _lower_conv(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
     x, w = inputs
-    return conv_patches(jnp, x, w, attrs) if ctx.platform == "cpu" else _native(x, w, attrs)
+    return conv_patches(jnp, x, w, attrs) if use_patches(attrs, ctx) else _native(x, w, attrs)
 
 
 def _lower_bi(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
     like, w, dy = inputs
-    if ctx.platform == "cpu":
+    if use_patches(attrs, ctx):
         return backprop_input_patches(jnp, like, w, dy, attrs)
     return native_backprop_input(like, w, dy, attrs)
 
 
 def _lower_bf(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
     x, w_like, dy = inputs
-    if ctx.platform == "cpu":
+    if use_patches(attrs, ctx):
         return backprop_filter_patches(jnp, x, w_like.shape, dy, attrs)
     return native_backprop_filter(x, w_like.shape, dy, attrs)
 
@@ -117,18 +138,20 @@ def _lower_bf(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
 
 
 def check_conv_specs(
-    x: TensorSpec, w: TensorSpec, layout: str = "NHWC input, HWIO filter"
+    x: TensorSpec, w: TensorSpec, layout: str = "HWIO filter", data_format: str = "NHWC"
 ) -> tuple[list[Any], list[Any]]:
-    """The 4-D input and filter dims of a convolution (None where unknown); a ShapeError when the
-    input's channels are not the filter's third dimension. `layout` ends the message."""
+    """The 4-D input and filter dims of a convolution (None where unknown), the input's in
+    `data_format`; a ShapeError when the input's channels are not the filter's third dimension.
+    `layout` (the filter's) ends the message."""
     require_float(x, "input")
     require_float(w, "filter")
     xs = x.shape.with_rank(4).as_list() if x.shape.ndims is not None else [None] * 4
     ws = w.shape.with_rank(4).as_list() if w.shape.ndims is not None else [None] * 4
-    if xs[3] is not None and ws[2] is not None and xs[3] != ws[2]:
+    c = xs[channel_axis(data_format)]
+    if c is not None and ws[2] is not None and c != ws[2]:
         raise ShapeError(
-            f"input has {xs[3]} channels but the filter expects {ws[2]}: "
-            f"input {x.shape.short()}, filter {w.shape.short()} ({layout})"
+            f"input has {c} channels but the filter expects {ws[2]}: "
+            f"input {x.shape.short()}, filter {w.shape.short()} ({data_format} input, {layout})"
         )
     return xs, ws
 
@@ -137,12 +160,18 @@ _check = check_conv_specs
 
 
 def conv_out_hw(xs: list[Any], ws: list[Any], attrs: Mapping[str, Any]) -> list[Any]:
-    """The output height and width of a convolution (None where unknown), TF1's SAME/VALID rule."""
+    """The output height and width of a convolution (None where unknown), TF1's SAME/VALID rule;
+    `xs`, strides and dilations are in the attrs' data format."""
     s, d = attrs["strides"], attrs.get("dilations") or [1, 1, 1, 1]
     return [
-        None if ws[ax - 1] is None else out_size(xs[ax], ws[ax - 1], s[ax], d[ax], attrs["padding"])[0]
-        for ax in (1, 2)
+        None if ws[k] is None else out_size(xs[ax], ws[k], s[ax], d[ax], attrs["padding"])[0]
+        for k, ax in enumerate(spatial_axes(attrs.get("data_format", "NHWC")))
     ]
+
+
+def conv_out_dims(batch: Any, hw: list[Any], channels: Any, attrs: Mapping[str, Any]) -> list[Any]:
+    """An output shape in the attrs' data format."""
+    return from_nhwc([batch, *hw, channels], attrs.get("data_format", "NHWC"))
 
 
 _out_hw = conv_out_hw
@@ -151,17 +180,18 @@ _out_hw = conv_out_hw
 def _conv_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
     x, w = inputs
     dtype = require_same_dtype(inputs)
-    xs, ws = _check(x, w)
-    return [spec([xs[0], *_out_hw(xs, ws, attrs), ws[3]], dtype)]
+    xs, ws = _check(x, w, data_format=attrs.get("data_format", "NHWC"))
+    return [spec(conv_out_dims(xs[0], _out_hw(xs, ws, attrs), ws[3], attrs), dtype)]
 
 
 def backprop_infer_rules(
-    check: Callable[[TensorSpec, TensorSpec], tuple[list[Any], list[Any]]],
+    check: Callable[[TensorSpec, TensorSpec, str], tuple[list[Any], list[Any]]],
     forward_out: Callable[[list[Any], list[Any], Mapping[str, Any]], list[Any]],
     what: str,
 ) -> tuple[Callable[..., list[TensorSpec]], Callable[..., list[TensorSpec]]]:
     """The infer rules of a convolution's input and filter backprop ops, (input_like, filter,
-    out_backprop) and (input, filter_like, out_backprop), given its spec check and output shape."""
+    out_backprop) and (input, filter_like, out_backprop), given its spec check (input, filter,
+    data_format) and output shape."""
 
     def check_dy(xs: list[Any], ws: list[Any], dy: TensorSpec, attrs: Mapping[str, Any]) -> None:
         expect = forward_out(xs, ws, attrs)
@@ -171,15 +201,20 @@ def backprop_infer_rules(
     def bi_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
         like, w, dy = inputs
         dtype = require_same_dtype(inputs)
-        xs, ws = check(like, w)
+        fmt = attrs.get("data_format", "NHWC")
+        xs, ws = check(like, w, fmt)
         check_dy(xs, ws, dy, attrs)
-        batch = xs[0] if xs[0] is not None else (dy.shape.as_list()[0] if dy.shape.ndims else None)
-        return [spec([batch, xs[1], xs[2], xs[3] if xs[3] is not None else ws[2]], dtype)]
+        out, c = list(xs), channel_axis(fmt)
+        if out[0] is None and dy.shape.ndims:
+            out[0] = dy.shape.as_list()[0]
+        if out[c] is None:
+            out[c] = ws[2]
+        return [spec(out, dtype)]
 
     def bf_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
         x, w_like, dy = inputs
         dtype = require_same_dtype(inputs)
-        xs, ws = check(x, w_like)
+        xs, ws = check(x, w_like, attrs.get("data_format", "NHWC"))
         check_dy(xs, ws, dy, attrs)
         return [spec(ws, dtype)]
 
@@ -187,7 +222,9 @@ def backprop_infer_rules(
 
 
 _bi_infer, _bf_infer = backprop_infer_rules(
-    _check, lambda xs, ws, attrs: [xs[0], *_out_hw(xs, ws, attrs), ws[3]], "convolution"
+    lambda x, w, fmt: _check(x, w, data_format=fmt),
+    lambda xs, ws, attrs: conv_out_dims(xs[0], _out_hw(xs, ws, attrs), ws[3], attrs),
+    "convolution",
 )
 
 
@@ -240,31 +277,42 @@ _CASES = [  # x shape, filter shape, strides, padding, dilations
 ]
 
 
-def _attrs(strides: Any, padding: str, dilations: Any) -> dict[str, Any]:
+_NCHW_CASES = (0, 1, 4)  # the cases also sampled channels first
+
+
+def _attrs(strides: Any, padding: str, dilations: Any, fmt: str = "NHWC") -> dict[str, Any]:
     return {
-        "strides": four(strides, "strides"),
+        "strides": from_nhwc(four(strides, "strides"), fmt),
         "padding": padding,
-        "dilations": four(dilations, "dilations"),
-        "data_format": "NHWC",
+        "dilations": from_nhwc(four(dilations, "dilations"), fmt),
+        "data_format": fmt,
     }
+
+
+def sample_cases(cases: list[Any], nchw: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    """(x shape, filter shape, attrs) of each NHWC case, then of the `nchw` ones channels first."""
+    out = [(xs, ws, _attrs(s, p, d)) for xs, ws, s, p, d in cases]
+    for i in nchw:
+        xs, ws, s, p, d = cases[i]
+        out.append((tuple(from_nhwc(list(xs), "NCHW")), ws, _attrs(s, p, d, "NCHW")))
+    return out
 
 
 def _conv_samples(rng: np.random.Generator) -> list[Sample]:
     return [
-        Sample([rng.standard_normal(xs), rng.standard_normal(ws)], _attrs(s, p, d))
-        for xs, ws, s, p, d in _CASES
+        Sample([rng.standard_normal(xs), rng.standard_normal(ws)], a)
+        for xs, ws, a in sample_cases(_CASES, _NCHW_CASES)
     ]
 
 
-def _dy_shape(xs: tuple[int, ...], ws: tuple[int, ...], a: Mapping[str, Any]) -> tuple[int, int, int, int]:
-    g = geometry(xs[1], xs[2], ws[0], ws[1], a)
-    return (xs[0], g.oh, g.ow, ws[3])
+def _dy_shape(xs: tuple[int, ...], ws: tuple[int, ...], a: Mapping[str, Any]) -> tuple[int, ...]:
+    g = _geo(xs, ws, a)
+    return tuple(conv_out_dims(xs[0], [g.oh, g.ow], ws[3], a))
 
 
 def _backprop_samples(rng: np.random.Generator) -> list[Sample]:
     out = []
-    for xs, ws, s, p, d in _CASES[:5]:
-        a = _attrs(s, p, d)
+    for xs, ws, a in sample_cases(_CASES[:5], _NCHW_CASES):
         ins = [rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(_dy_shape(xs, ws, a))]
         out.append(Sample(ins, a))
     return out
@@ -284,17 +332,17 @@ register(
     "Conv2D",
     api_name="conv2d",
     infer=_conv_infer,
-    evaluate=lambda inputs, attrs, ctx: conv_patches(np, inputs[0], inputs[1], attrs),
+    evaluate=nhwc_kernel(conv_patches, (0,), True),
     lower=_lower_conv,
     gradient=_conv_grad,
     samples=_conv_samples,
-    doc="2-D convolution of NHWC input with an HWIO filter (TF1 SAME/VALID padding, strides, dilations).",
+    doc="2-D convolution of NHWC or NCHW input with an HWIO filter (TF1 SAME/VALID padding, strides, dilations).",
 )
 register(
     "Conv2DBackpropInput",
     api_name="conv2d_backprop_input",
     infer=_bi_infer,
-    evaluate=lambda inputs, attrs, ctx: backprop_input_patches(np, *inputs, attrs),  # type: ignore[call-arg]
+    evaluate=nhwc_kernel(backprop_input_patches, (0, 2), True),
     lower=_lower_bi,
     gradient=_bi_grad,
     samples=_with_grad_inputs([1, 2]),
@@ -304,8 +352,8 @@ register(
     "Conv2DBackpropFilter",
     api_name="conv2d_backprop_filter",
     infer=_bf_infer,
-    evaluate=lambda inputs, attrs, ctx: backprop_filter_patches(
-        np, inputs[0], inputs[1].shape, inputs[2], attrs
+    evaluate=nhwc_kernel(
+        lambda xp, x, w, dy, a: backprop_filter_patches(xp, x, w.shape, dy, a), (0, 2), False
     ),
     lower=_lower_bf,
     gradient=_bf_grad,
@@ -318,20 +366,21 @@ register(
 
 
 def _conv_attrs_of(api: str, strides: Any, padding: Any, data_format: str, dilations: Any) -> dict[str, Any]:
+    """A convolution's attrs (strides and dilations in `data_format`'s order), TF1's checks made."""
     graph = get_default_graph()
+    fmt = data_format_of(api, data_format)
     try:
-        s, d = four(strides, "strides"), four(dilations if dilations is not None else 1, "dilations")
+        s = four_in(strides, "strides", fmt)
+        d = four_in(dilations if dilations is not None else 1, "dilations", fmt)
         p = padding_name(padding)
     except (ShapeError, TypeError, ValueError) as exc:
         raise graph.located_error(ShapeError, api, str(exc)) from None
-    if data_format != "NHWC":
+    c = channel_axis(fmt)
+    if s[0] != 1 or s[c] != 1 or d[0] != 1 or d[c] != 1:
         raise graph.located_error(
-            ShapeError, api, f"only data_format='NHWC' is supported, got {data_format!r}"
-        )
-    if s[0] != 1 or s[3] != 1 or d[0] != 1 or d[3] != 1:
-        raise graph.located_error(
-            ShapeError, api, f"strides and dilations must be 1 on the batch and channel axes, got {s} and {d}"
-        )
+            ShapeError, api, f"strides and dilations must be 1 on the batch and channel axes "
+            f"(axes 0 and {c} for {fmt}), got {s} and {d}",
+        )  # fmt: skip
     if min(s + d) < 1:
         raise graph.located_error(ShapeError, api, f"strides and dilations must be positive, got {s} and {d}")
     return {"strides": s, "padding": p, "dilations": d, "data_format": data_format}

@@ -8,7 +8,9 @@ convolution is its own op family (`DepthwiseConv2dNative` and its two backprop o
 channel c * M + m made by input channel c and filter column m. The NumPy kernels and the CPU lowering
 multiply-add the kh * kw shifted views of the padded input; elsewhere the lowering is XLA's grouped
 convolution (`feature_group_count=C`) and JAX's transposes of it. `separable_conv2d` is a depthwise
-convolution followed by a 1x1 conv2d.
+convolution followed by a 1x1 conv2d. Every op here also takes `data_format="NCHW"` (channels first,
+strides and dilations in that order), as `graphdl.ops.conv` does: XLA's convolution with the layout in
+its dimension numbers when lowered, the NHWC kernels between transposes in NumPy.
 """
 
 from __future__ import annotations
@@ -23,8 +25,19 @@ from graphdl.convert import convert_operands, convert_to_tensor, make_tensor
 from graphdl.errors import ShapeError
 from graphdl.graph import get_default_graph
 from graphdl.ops.common import require_same_dtype, spec
-from graphdl.ops.conv import _conv_attrs_of, _geo, backprop_infer_rules, check_conv_specs, conv2d, conv_out_hw
-from graphdl.ops.window import col2im, four, geometry, out_size, pad, windows
+from graphdl.ops.conv import (
+    _conv_attrs_of,
+    _geo,
+    backprop_infer_rules,
+    check_conv_specs,
+    conv2d,
+    conv_out_dims,
+    conv_out_hw,
+    sample_cases,
+    use_patches,
+)
+from graphdl.ops.nn_common import channel_axis, nhwc_kernel, spatial_axes
+from graphdl.ops.window import col2im, out_size, pad, windows
 from graphdl.registry import Sample, TensorSpec, register
 from graphdl.tensor import Tensor
 
@@ -75,20 +88,21 @@ def depthwise_bf_k(xp: Any, x: Any, w_shape: tuple[int, ...], dy: Any, attrs: Ma
 def _native_dw(x: Any, w: Any, attrs: Mapping[str, Any]) -> Any:
     g = _geo(x.shape, w.shape, attrs)
     kh, kw, c, m = w.shape
+    fmt = attrs.get("data_format", "NHWC")
     return jax.lax.conv_general_dilated(
         x, jnp.reshape(w, (kh, kw, 1, c * m)), (g.sh, g.sw), ((g.pt, g.pb), (g.pl, g.pr)),
-        rhs_dilation=(g.dh, g.dw), dimension_numbers=("NHWC", "HWIO", "NHWC"), feature_group_count=c,
+        rhs_dilation=(g.dh, g.dw), dimension_numbers=(fmt, "HWIO", fmt), feature_group_count=c,
     )  # fmt: skip
 
 
 def _lower_dw(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
     x, w = inputs
-    return depthwise_k(jnp, x, w, attrs) if ctx.platform == "cpu" else _native_dw(x, w, attrs)
+    return depthwise_k(jnp, x, w, attrs) if use_patches(attrs, ctx) else _native_dw(x, w, attrs)
 
 
 def _lower_dw_bi(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
     like, w, dy = inputs
-    if ctx.platform == "cpu":
+    if use_patches(attrs, ctx):
         return depthwise_bi_k(jnp, like, w, dy, attrs)
     _, vjp = jax.vjp(lambda v: _native_dw(v, w, attrs), jnp.zeros(like.shape, dy.dtype))
     return vjp(dy)[0]
@@ -96,7 +110,7 @@ def _lower_dw_bi(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
 
 def _lower_dw_bf(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
     x, w_like, dy = inputs
-    if ctx.platform == "cpu":
+    if use_patches(attrs, ctx):
         return depthwise_bf_k(jnp, x, w_like.shape, dy, attrs)
     _, vjp = jax.vjp(lambda v: _native_dw(x, v, attrs), jnp.zeros(w_like.shape, dy.dtype))
     return vjp(dy)[0]
@@ -105,18 +119,20 @@ def _lower_dw_bf(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
 # --- depthwise infer rules ---------------------------------------------------------------------------
 
 
-def _dw_check(x: TensorSpec, w: TensorSpec) -> tuple[list[Any], list[Any]]:
-    return check_conv_specs(x, w, "filter is [height, width, in_channels, channel_multiplier]")
+def _dw_check(x: TensorSpec, w: TensorSpec, data_format: str = "NHWC") -> tuple[list[Any], list[Any]]:
+    return check_conv_specs(x, w, "filter is [height, width, in_channels, channel_multiplier]", data_format)
 
 
 def _dw_out(xs: list[Any], ws: list[Any], attrs: Mapping[str, Any]) -> list[Any]:
-    c = xs[3] if xs[3] is not None else ws[2]
-    return [xs[0], *conv_out_hw(xs, ws, attrs), None if c is None or ws[3] is None else c * ws[3]]
+    c = xs[channel_axis(attrs.get("data_format", "NHWC"))]
+    c = c if c is not None else ws[2]
+    out_c = None if c is None or ws[3] is None else c * ws[3]
+    return conv_out_dims(xs[0], conv_out_hw(xs, ws, attrs), out_c, attrs)
 
 
 def _dw_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
     dtype = require_same_dtype(inputs)
-    xs, ws = _dw_check(*inputs)
+    xs, ws = _dw_check(inputs[0], inputs[1], attrs.get("data_format", "NHWC"))
     return [spec(_dw_out(xs, ws, attrs), dtype)]
 
 
@@ -169,25 +185,22 @@ _DW_CASES = [  # x shape, filter shape, strides, padding, dilations
 ]
 
 
-def _sample_attrs(strides: Any, padding: str, dilations: Any) -> dict[str, Any]:
-    s, d = four(strides, "strides"), four(dilations, "dilations")
-    return {"strides": s, "padding": padding, "dilations": d, "data_format": "NHWC"}
+_DW_NCHW = (0, 3, 4)  # the cases also sampled channels first
 
 
 def _dw_samples(rng: np.random.Generator) -> list[Sample]:
     return [
-        Sample([rng.standard_normal(xs), rng.standard_normal(ws)], _sample_attrs(s, p, d))
-        for xs, ws, s, p, d in _DW_CASES
+        Sample([rng.standard_normal(xs), rng.standard_normal(ws)], a)
+        for xs, ws, a in sample_cases(_DW_CASES, _DW_NCHW)
     ]
 
 
 def _dw_backprop_samples(grad_inputs: list[int]) -> Any:
     def samples(rng: np.random.Generator) -> list[Sample]:
         out = []
-        for xs, ws, s, p, d in _DW_CASES[:5]:
-            a = _sample_attrs(s, p, d)
-            g = geometry(xs[1], xs[2], ws[0], ws[1], a)
-            dy = rng.standard_normal((xs[0], g.oh, g.ow, ws[2] * ws[3]))
+        for xs, ws, a in sample_cases(_DW_CASES[:5], _DW_NCHW):
+            g = _geo(xs, ws, a)
+            dy = rng.standard_normal(conv_out_dims(xs[0], [g.oh, g.ow], ws[2] * ws[3], a))
             smp = Sample([rng.standard_normal(xs), rng.standard_normal(ws), dy], a)
             smp.grad_inputs = grad_inputs
             out.append(smp)
@@ -200,17 +213,17 @@ register(
     _DW,
     api_name="depthwise_conv2d_native",
     infer=_dw_infer,
-    evaluate=lambda inputs, attrs, ctx: depthwise_k(np, inputs[0], inputs[1], attrs),
+    evaluate=nhwc_kernel(depthwise_k, (0,), True),
     lower=_lower_dw,
     gradient=_dw_grad,
     samples=_dw_samples,
-    doc="Depthwise 2-D convolution: NHWC input, [kh, kw, C, M] filter, C * M output channels.",
+    doc="Depthwise 2-D convolution: NHWC or NCHW input, [kh, kw, C, M] filter, C * M output channels.",
 )
 register(
     _DW_BI,
     api_name="depthwise_conv2d_native_backprop_input",
     infer=_dw_bi_infer,
-    evaluate=lambda inputs, attrs, ctx: depthwise_bi_k(np, *inputs, attrs),  # type: ignore[call-arg]
+    evaluate=nhwc_kernel(depthwise_bi_k, (0, 2), True),
     lower=_lower_dw_bi,
     gradient=_dw_bi_grad,
     samples=_dw_backprop_samples([1, 2]),
@@ -220,7 +233,7 @@ register(
     _DW_BF,
     api_name="depthwise_conv2d_native_backprop_filter",
     infer=_dw_bf_infer,
-    evaluate=lambda inputs, attrs, ctx: depthwise_bf_k(np, inputs[0], inputs[1].shape, inputs[2], attrs),
+    evaluate=nhwc_kernel(lambda xp, x, w, dy, a: depthwise_bf_k(xp, x, w.shape, dy, a), (0, 2), False),
     lower=_lower_dw_bf,
     gradient=_dw_bf_grad,
     samples=_dw_backprop_samples([0, 2]),
@@ -251,7 +264,7 @@ def _rate_pair(api: str, rate: Any) -> list[int]:
     return r
 
 
-def _output_shape_dims(api: str, output_shape: Any) -> tuple[Any, list[Any]]:
+def _output_shape_dims(api: str, output_shape: Any, data_format: str = "NHWC") -> tuple[Any, list[Any]]:
     """(the argument as a list of ints or an int tensor, what is known of its four entries)."""
     from graphdl.ops.shape_args import shape_or_tensor
 
@@ -262,7 +275,7 @@ def _output_shape_dims(api: str, output_shape: Any) -> tuple[Any, list[Any]]:
         raise graph.located_error(ShapeError, api, str(exc)) from None
     if hint.ndims is not None and hint.ndims != 4:
         raise graph.located_error(
-            ShapeError, api, f"output_shape must have 4 entries [batch, height, width, channels], got {hint}"
+            ShapeError, api, f"output_shape must have 4 entries ({data_format}), got {hint}"
         )
     if static is not None and min(static) < 0:
         raise graph.located_error(ShapeError, api, f"output_shape must be >= 0, got {static}")
@@ -273,15 +286,19 @@ def _check_transpose(api: str, out: list[Any], value: Tensor, w: Tensor, attrs: 
     """TF1's checks, made at build time where the shapes are known: channels, batch, spatial sizes."""
     graph = get_default_graph()
     vs, ws = _dims(value), _dims(w)
-    if ws[3] is not None and vs[3] is not None and ws[3] != vs[3]:
+    fmt = attrs["data_format"]
+    c = channel_axis(fmt)
+    where = "" if fmt == "NHWC" else f" on axis {c} (data_format {fmt!r}, not 'NHWC')"
+    if ws[3] is not None and vs[c] is not None and ws[3] != vs[c]:
         raise graph.located_error(
-            ShapeError, api, f"value has {vs[3]} channels but the filter {w.shape.short()} expects {ws[3]} "
-            "(the filter is [height, width, output_channels, in_channels])",
+            ShapeError, api, f"value has {vs[c]} channels{where} but the filter {w.shape.short()} expects "
+            f"{ws[3]}: value {value.shape.short()} (the filter is [height, width, output_channels, in_channels])",
         )  # fmt: skip
-    if ws[2] is not None and out[3] is not None and ws[2] != out[3]:
+    if ws[2] is not None and out[c] is not None and ws[2] != out[c]:
         raise graph.located_error(
-            ShapeError, api, f"output_shape {out} has {out[3]} channels but the filter {w.shape.short()} "
-            f"has {ws[2]} output channels (the filter is [height, width, output_channels, in_channels])",
+            ShapeError, api, f"output_shape {out} has {out[c]} channels{where} but the filter "
+            f"{w.shape.short()} has {ws[2]} output channels (the filter is [height, width, output_channels, "
+            "in_channels])",
         )  # fmt: skip
     if vs[0] is not None and out[0] is not None and vs[0] != out[0]:
         raise graph.located_error(
@@ -290,11 +307,11 @@ def _check_transpose(api: str, out: list[Any], value: Tensor, w: Tensor, attrs: 
             f"output_shape {out} has batch {out[0]} but value {value.shape.short()} has {vs[0]}",
         )
     s, d = attrs["strides"], attrs["dilations"]
-    for ax, what in ((1, "height"), (2, "width")):
-        if out[ax] is None or ws[ax - 1] is None or vs[ax] is None:
+    for k, (ax, what) in enumerate(zip(spatial_axes(fmt), ("height", "width"), strict=True)):
+        if out[ax] is None or ws[k] is None or vs[ax] is None:
             continue
         try:
-            expect = out_size(out[ax], ws[ax - 1], s[ax], d[ax], attrs["padding"])[0]
+            expect = out_size(out[ax], ws[k], s[ax], d[ax], attrs["padding"])[0]
         except ShapeError as exc:
             raise graph.located_error(ShapeError, api, f"output_shape {out}: {exc}") from None
         if expect != vs[ax]:
@@ -316,7 +333,7 @@ def _transpose(
         v, w = convert_operands([value, filter], api)
         _need_rank4(api, "value", v)
         _need_rank4(api, "filter", w)
-        dims, known = _output_shape_dims(api, output_shape)
+        dims, known = _output_shape_dims(api, output_shape, attrs["data_format"])
         _check_transpose(api, known, v, w, attrs)
         # Conv2DBackpropInput reads only the shape of its first input.
         like = fill(dims, constant(0, dtype=v.dtype), name="output_shape")
@@ -331,7 +348,7 @@ def conv2d_transpose(
     """TF1 `tf.nn.conv2d_transpose`: the gradient of conv2d with respect to its input, applied to value.
 
     filter is [height, width, output_channels, in_channels]; output_shape is the 4-entry shape of the
-    result (a list, or an int tensor whose batch entry may be `tf.shape(x)[0]`).
+    result in `data_format` (a list, or an int tensor whose batch entry may be `tf.shape(x)[0]`).
     """
     value = value if value is not None else input
     filt = filter if filter is not None else filters
@@ -377,7 +394,7 @@ def depthwise_conv2d_native(
 def _depthwise(api: str, input: Any, filter: Any, strides: Any, padding: Any, rate: Any, data_format: Any,
                name: str) -> Tensor:  # fmt: skip
     r = _rate_pair(api, rate)
-    attrs = _conv_attrs_of(api, strides, padding, data_format or "NHWC", [1, *r, 1])
+    attrs = _conv_attrs_of(api, strides, padding, data_format or "NHWC", r)
     if max(r) > 1 and max(attrs["strides"]) > 1:
         raise get_default_graph().located_error(
             ShapeError, api, f"strides > 1 are not supported together with rate > 1, got strides "
@@ -415,9 +432,14 @@ def separable_conv2d(
                 f"got {pw.shape.short()}",
             )  # fmt: skip
         dw = _depthwise(api, input, depthwise_filter, strides, padding, rate, data_format, "depthwise")
-        if dw.shape.ndims is not None and pd[2] is not None and dw.shape.as_list()[3] not in (None, pd[2]):
+        made = (
+            dw.shape.as_list()[channel_axis(dw.op.attrs["data_format"])]
+            if dw.shape.ndims is not None
+            else None
+        )
+        if pd[2] is not None and made not in (None, pd[2]):
             raise graph.located_error(
-                ShapeError, api, f"the depthwise convolution makes {dw.shape.as_list()[3]} channels but "
+                ShapeError, api, f"the depthwise convolution makes {made} channels but "
                 f"pointwise_filter {pw.shape.short()} expects {pd[2]}",
             )  # fmt: skip
         return conv2d(dw, pw, [1, 1, 1, 1], "VALID", data_format=data_format or "NHWC", name=scope)

@@ -5,7 +5,9 @@ window's sum is divided by the number of real cells it covers). The max-pool gra
 first maximum of each window in row-major order, as in TF1. When windows tile the input (ksize ==
 strides) the NumPy kernels and the CPU lowering reshape and reduce; otherwise they reduce the kh * kw
 strided views of the padded input. On GPU and TPU the lowering uses `lax.reduce_window` and JAX's
-derivatives of it. MaxPoolGrad and MaxPoolGradGrad are each other's gradient (in the incoming
+derivatives of it; so does every lowering of an NCHW op (`data_format="NCHW"`: channels first, ksize
+and strides in that order), whose window dims follow the layout, while its NumPy rule runs the NHWC
+kernels between transposes. MaxPoolGrad and MaxPoolGradGrad are each other's gradient (in the incoming
 gradient; the routing is piecewise constant in x), as are AvgPool and AvgPoolGrad.
 """
 
@@ -22,11 +24,20 @@ from graphdl.convert import convert_operands, make_tensor
 from graphdl.errors import ShapeError
 from graphdl.graph import get_default_graph
 from graphdl.ops.common import require_float, require_same_dtype, spec
+from graphdl.ops.nn_common import (
+    channel_axis,
+    data_format_of,
+    four_in,
+    from_nhwc,
+    is_nchw,
+    nhwc_attrs,
+    nhwc_kernel,
+    spatial_axes,
+)
 from graphdl.ops.window import (
     Geometry,
     col2im,
     crop,
-    four,
     geometry,
     out_size,
     pad,
@@ -45,8 +56,10 @@ __all__ = ["max_pool", "avg_pool", "max_pool_grad", "avg_pool_grad"]
 
 
 def _geo(shape: tuple[int, ...], attrs: Mapping[str, Any]) -> Geometry:
-    k = attrs["ksize"]
-    return geometry(int(shape[1]), int(shape[2]), k[1], k[2], attrs)
+    """The window geometry of a pooling op over an input in the attrs' data format."""
+    h, w = spatial_axes(attrs.get("data_format", "NHWC"))
+    a = nhwc_attrs(attrs) if is_nchw(attrs) else attrs
+    return geometry(int(shape[h]), int(shape[w]), a["ksize"][1], a["ksize"][2], a)
 
 
 def _views(xp: Any, x: Any, g: Geometry, fill: float, fast: bool) -> list[Any]:
@@ -123,8 +136,11 @@ def avg_pool_grad_k(xp: Any, like: Any, dy: Any, attrs: Mapping[str, Any], fast:
 
 
 def _window_args(x: Any, attrs: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """reduce_window's window dims, strides and padding, in the attrs' data format."""
     g = _geo(x.shape, attrs)
-    return (1, g.kh, g.kw, 1), (1, g.sh, g.sw, 1), ((0, 0), (g.pt, g.pb), (g.pl, g.pr), (0, 0))
+    fmt = attrs.get("data_format", "NHWC")
+    pads = from_nhwc([(0, 0), (g.pt, g.pb), (g.pl, g.pr), (0, 0)], fmt)
+    return tuple(from_nhwc([1, g.kh, g.kw, 1], fmt)), tuple(from_nhwc([1, g.sh, g.sw, 1], fmt)), tuple(pads)
 
 
 def native_max_pool(x: Any, attrs: Mapping[str, Any]) -> Any:
@@ -134,13 +150,17 @@ def native_max_pool(x: Any, attrs: Mapping[str, Any]) -> Any:
 
 def native_avg_pool(x: Any, attrs: Mapping[str, Any]) -> Any:
     """Average pooling with XLA's reduce_window."""
-    total = jax.lax.reduce_window(x, jnp.zeros((), x.dtype), jax.lax.add, *_window_args(x, attrs))
-    return total / jnp.asarray(valid_counts(_geo(x.shape, attrs), x.dtype))
+    # a concrete init value: JAX differentiates reduce_window only when it sees the monoid's identity
+    total = jax.lax.reduce_window(x, np.zeros((), x.dtype), jax.lax.add, *_window_args(x, attrs))
+    counts = valid_counts(_geo(x.shape, attrs), x.dtype)  # [1, oh, ow, 1]
+    if is_nchw(attrs):
+        counts = counts.reshape(1, 1, *counts.shape[1:3])
+    return total / jnp.asarray(counts)
 
 
 def _lower(kernel: Any, native: Any) -> Any:
     def lower(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
-        if ctx.platform == "cpu":
+        if ctx.platform == "cpu" and not is_nchw(attrs):
             return kernel(jnp, *inputs, attrs)
         return native(*inputs, attrs)
 
@@ -163,11 +183,13 @@ def _native_avg_grad(like: Any, dy: Any, attrs: Mapping[str, Any]) -> Any:
 
 
 def _pooled(x: TensorSpec, attrs: Mapping[str, Any]) -> list[Any]:
+    """The pooled shape of x, in the attrs' data format."""
     require_float(x, "input")
-    xs = x.shape.with_rank(4).as_list() if x.shape.ndims is not None else [None] * 4
+    xs: list[Any] = x.shape.with_rank(4).as_list() if x.shape.ndims is not None else [None] * 4
     k, s = attrs["ksize"], attrs["strides"]
-    hw = [out_size(xs[a], k[a], s[a], 1, attrs["padding"])[0] for a in (1, 2)]
-    return [xs[0], *hw, xs[3]]
+    for a in spatial_axes(attrs.get("data_format", "NHWC")):
+        xs[a] = out_size(xs[a], k[a], s[a], 1, attrs["padding"])[0]
+    return xs
 
 
 def _pool_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
@@ -236,6 +258,12 @@ def _avg_grad_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
 
 # --- samples -----------------------------------------------------------------------------------------
 
+
+def _np_rule(kernel: Any) -> Any:
+    """The evaluate rule of an op whose every input and its result are in the op's data format."""
+    return nhwc_kernel(kernel, (0, 1, 2), True)
+
+
 _CASES = [  # x shape, ksize, strides, padding
     ((2, 4, 6, 3), 2, 2, "VALID"),
     ((1, 5, 5, 2), 2, 2, "SAME"),
@@ -246,10 +274,25 @@ _CASES = [  # x shape, ksize, strides, padding
 ]
 
 
-def pool_attrs(ksize: Any, strides: Any, padding: str) -> dict[str, Any]:
-    """The attrs of a pooling op."""
-    return {"ksize": four(ksize, "ksize"), "strides": four(strides, "strides"), "padding": padding,
-            "data_format": "NHWC"}  # fmt: skip
+_NCHW_CASES = (0, 3, 4)  # the cases also sampled channels first
+
+
+def pool_attrs(ksize: Any, strides: Any, padding: str, data_format: str = "NHWC") -> dict[str, Any]:
+    """The attrs of a pooling op (an int or a pair for ksize or strides gives the spatial entries)."""
+    return {"ksize": four_in(ksize, "ksize", data_format), "strides": four_in(strides, "strides", data_format),
+            "padding": padding, "data_format": data_format}  # fmt: skip
+
+
+def _sample_cases() -> list[tuple[tuple[int, ...], dict[str, Any]]]:
+    """(x shape, attrs) of each NHWC case, then of the channels-first ones."""
+    out: list[tuple[tuple[int, ...], dict[str, Any]]] = [(xs, pool_attrs(k, s, p)) for xs, k, s, p in _CASES]
+    for i in _NCHW_CASES:
+        xs, k, s, p = _CASES[i]
+        a = pool_attrs(k, s, p)
+        nchw = {**a, "ksize": from_nhwc(a["ksize"], "NCHW"), "strides": from_nhwc(a["strides"], "NCHW"),
+                "data_format": "NCHW"}  # fmt: skip
+        out.append((tuple(from_nhwc(list(xs), "NCHW")), nchw))
+    return out
 
 
 def _distinct(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -259,16 +302,15 @@ def _distinct(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _pool_samples(rng: np.random.Generator) -> list[Sample]:
-    return [Sample([_distinct(rng, xs)], pool_attrs(k, s, p)) for xs, k, s, p in _CASES]
+    return [Sample([_distinct(rng, xs)], a) for xs, a in _sample_cases()]
 
 
 def _grad_samples(kind: str) -> Any:
     def samples(rng: np.random.Generator) -> list[Sample]:
         out = []
-        for xs, k, s, p in _CASES:
-            a = pool_attrs(k, s, p)
+        for xs, a in _sample_cases():
             x = _distinct(rng, xs)
-            y = max_pool_k(np, x, a, fast=False)
+            y = _np_rule(max_pool_k)([x], a, None)
             if kind == "max":
                 out.append(Sample([x, y, rng.standard_normal(y.shape)], a, grad_inputs=[2]))
             elif kind == "maxgg":
@@ -279,8 +321,6 @@ def _grad_samples(kind: str) -> Any:
 
     return samples
 
-
-_np_rule = lambda kernel: lambda inputs, attrs, ctx: kernel(np, *inputs, attrs)  # noqa: E731
 
 register(
     "MaxPool",
@@ -339,19 +379,17 @@ register(
 
 def _pool_attrs_of(api: str, ksize: Any, strides: Any, padding: Any, data_format: str) -> dict[str, Any]:
     graph = get_default_graph()
+    fmt = data_format_of(api, data_format)
     try:
-        a = pool_attrs(ksize, strides, padding_name(padding))
+        a = pool_attrs(ksize, strides, padding_name(padding), fmt)
     except (ShapeError, TypeError, ValueError) as exc:
         raise graph.located_error(ShapeError, api, str(exc)) from None
-    if data_format != "NHWC":
+    k, s, c = a["ksize"], a["strides"], channel_axis(fmt)
+    if k[0] != 1 or k[c] != 1 or s[0] != 1 or s[c] != 1:
         raise graph.located_error(
-            ShapeError, api, f"only data_format='NHWC' is supported, got {data_format!r}"
-        )
-    k, s = a["ksize"], a["strides"]
-    if k[0] != 1 or k[3] != 1 or s[0] != 1 or s[3] != 1:
-        raise graph.located_error(
-            ShapeError, api, f"pooling over batch or channels is not supported: {k}, {s}"
-        )
+            ShapeError, api, f"pooling over batch or channels is not supported: ksize and strides must be 1 "
+            f"on axes 0 and {c} ({fmt}), got {k} and {s}",
+        )  # fmt: skip
     if min(k + s) < 1:
         raise graph.located_error(ShapeError, api, f"ksize and strides must be positive, got {k} and {s}")
     return a

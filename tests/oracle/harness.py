@@ -23,6 +23,11 @@ class LowerCtx:
         self.node = node
         self.platform = platform
         self.step = step
+        self.checks: list[tuple[Any, Any, tuple[Any, ...]]] = []  # run-time checks (ctx.check)
+
+    def check(self, ok: Any, fail: Any, *data: Any) -> None:
+        """Record a run-time check, as the driver's RunContext does."""
+        self.checks.append((ok, fail, data))
 
     def read_variable(self, name: str) -> Any:
         raise AssertionError("sample ops do not read variables")
@@ -86,7 +91,10 @@ def check_infer_evaluate_lower(op: OpDef, sample: Sample) -> list[np.ndarray]:
         assert t.shape.is_compatible_with(v.shape), f"{op.name}: inferred {t.shape}, evaluated {v.shape}"
         assert t.dtype.np == v.dtype, f"{op.name}: inferred {t.dtype}, evaluated {v.dtype}"
     args = [None if i in op.ref_inputs else jnp.asarray(np.asarray(v)) for i, v in enumerate(sample.inputs)]
-    lowered = op.lower(args, node.attrs, LowerCtx(node))
+    ctx = LowerCtx(node)
+    lowered = op.lower(args, node.attrs, ctx)
+    for ok, _, _ in ctx.checks:  # the samples are inputs that pass their op's checks
+        assert bool(np.all(np.asarray(ok))), f"{op.name}: a run-time check failed on a sample"
     if not isinstance(lowered, tuple | list):
         lowered = (lowered,)
     assert len(lowered) == len(outs), f"{op.name}: lower gave {len(lowered)} outputs, evaluate {len(outs)}"
