@@ -148,18 +148,15 @@ def _compute_sampled_logits(
             f"sampled candidates {sampled.shape.short()} are not a vector of num_sampled={num_sampled}",
         )
     sampled = math.cast(sampled, int64) if sampled.dtype != int64 else sampled
-    all_ids = array.concat([labels_flat, sampled], 0)
-    n_true = array.shape(labels_flat, out_type=int64)[:1]
-
-    all_w = _lookup(ws, all_ids, partition_strategy, "weights", api)
-    all_w = math.cast(all_w, x.dtype) if all_w.dtype != x.dtype else all_w
-    true_w = array.slice(all_w, [0, 0], array.concat([n_true, [-1]], 0))
-    sampled_w = array.slice(all_w, array.concat([n_true, [0]], 0), [-1, -1])
+    # two lookups rather than TF1's one lookup and two slices: a slice whose begin depends on the
+    # batch size would have no gradient on XLA, where shapes are static
+    true_w = _lookup(ws, labels_flat, partition_strategy, "weights", api)
+    sampled_w = _lookup(ws, sampled, partition_strategy, "weights", api)
+    true_w, sampled_w = (math.cast(w, x.dtype) if w.dtype != x.dtype else w for w in (true_w, sampled_w))
     sampled_logits = math.matmul(x, sampled_w, transpose_b=True)
-    all_b = _lookup(bs, all_ids, partition_strategy, "biases", api)
-    all_b = math.cast(all_b, x.dtype) if all_b.dtype != x.dtype else all_b
-    true_b = array.slice(all_b, [0], n_true)
-    sampled_b = array.slice(all_b, n_true, [-1])
+    true_b = _lookup(bs, labels_flat, partition_strategy, "biases", api)
+    sampled_b = _lookup(bs, sampled, partition_strategy, "biases", api)
+    true_b, sampled_b = (math.cast(b, x.dtype) if b.dtype != x.dtype else b for b in (true_b, sampled_b))
 
     dim = array.shape(true_w, out_type=int64)[1:2]
     true_w3 = array.reshape(true_w, array.concat([np.array([-1, num_true], np.int64), dim], 0))

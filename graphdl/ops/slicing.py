@@ -328,7 +328,12 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
     s, st, _ = shape_or_tensor(size, "slice: size")
     if b is not None and s is not None:
         return make_tensor("Slice", [x], {"begin": b, "size": s}, name or "Slice")
-    bt = bt if bt is not None else convert_to_tensor(np.asarray(b, np.int32))
+    # a static begin or size takes the dtype of the other, which is a tensor
+    bt = (
+        bt
+        if bt is not None
+        else convert_to_tensor(np.asarray(b, st.dtype.np if st is not None else np.int32))
+    )
     st = st if st is not None else convert_to_tensor(np.asarray(s, bt.dtype.np))
     return make_tensor(
         "Slice", [x, *convert_operands([bt, st], "slice")], {"begin": None, "size": None}, name or "Slice"

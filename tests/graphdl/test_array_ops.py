@@ -453,6 +453,10 @@ def test_slice():
     check(gd.slice(x, b, [-1, 2]), v[1:, 1:3], {x: v})
     with pytest.raises(ShapeError, match="out of range"):
         gd.slice(ph([2, 3]), [0, 2], [1, 2])
+    # a static begin takes the dtype of an int64 size tensor (and the other way round)
+    n = gd.shape(x, out_type=gd.int64)[:1]
+    check(gd.slice(x, [0, 0], gd.concat([n - 1, [-1]], 0)), v[:3], {x: v})
+    check(gd.slice(x, gd.concat([n - 2, [1]], 0), [-1, 2]), v[2:, 1:3], {x: v})
 
 
 # --- gather, segment sum, where, boolean_mask, reverse ----------------------------------------------

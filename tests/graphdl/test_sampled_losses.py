@@ -65,6 +65,39 @@ def test_losses_and_gradients_match_tf1(case: int) -> None:
         np.testing.assert_allclose(a, b_, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("case", range(len(REF["cases"])))
+def test_fed_labels_of_unknown_batch_size_train_as_in_tf1(case: int) -> None:
+    # word2vec's pattern: labels fed through a [None, num_true] placeholder and weights that are
+    # Variables trained by an optimizer (the lookups must have gradients with no static batch size)
+    c = REF["cases"][case]
+    g = tf.Graph()
+    with g.as_default():
+        w = tf.Variable(np.array(REF["W"], np.float32))
+        b = tf.Variable(np.array(REF["b"], np.float32))
+        x = tf.placeholder(tf.float32, [None, 4])
+        y = tf.placeholder(tf.int32, [None, c["num_true"]])
+        sv = (
+            tf.constant(np.array(REF["sampled"], np.int64)),
+            tf.constant(np.array(c["true_exp"], np.float32)),
+            tf.constant(np.array(REF["samp_exp"], np.float32)),
+        )
+        loss = getattr(tf.nn, c["loss"])(w, b, y, x, 5, 10, num_true=c["num_true"], sampled_values=sv,
+                                         remove_accidental_hits=c["remove_accidental_hits"])  # fmt: skip
+        weighted = tf.reduce_sum(loss * tf.constant([1.0, -0.5, 2.0]))
+        step = tf.train.GradientDescentOptimizer(1.0).minimize(weighted)
+        init = tf.global_variables_initializer()
+    feeds = {x: np.array(REF["X"], np.float32), y: np.array(c["labels"], np.int32)}
+    for backend in BACKENDS:
+        with tf.Session(graph=g, backend=backend) as sess:
+            sess.run(init)
+            value, _ = sess.run([loss, step], feeds)
+            w1, b1 = sess.run([w, b])
+        np.testing.assert_allclose(value, np.array(c["value"]), rtol=2e-5, atol=2e-5)
+        # one SGD step with rate 1 moves each variable by minus TF1's gradient
+        np.testing.assert_allclose(w1, np.array(REF["W"]) - np.array(c["grad_w"]), rtol=2e-5, atol=2e-5)
+        np.testing.assert_allclose(b1, np.array(REF["b"]) - np.array(c["grad_b"]), rtol=2e-5, atol=2e-5)
+
+
 def _numpy_nce(W: np.ndarray, b: np.ndarray, X: np.ndarray, labels: np.ndarray, sampled: np.ndarray,
                te: np.ndarray, se: np.ndarray, softmax: bool, hits: bool) -> np.ndarray:  # fmt: skip
     """An independent NumPy formula of TF1's sampled losses."""
