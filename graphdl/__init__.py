@@ -73,7 +73,10 @@ from graphdl.ops.debug import *
 from graphdl.ops.segment import *
 from graphdl.ops.sorting import *
 from graphdl.ops.array_extra import *
-from graphdl.ops.linalg_more import *
+from graphdl.ops.space_blocks import *
+from graphdl.ops.matrix_structure import *
+from graphdl.ops.linalg_solve import *
+from graphdl.ops.decompositions import *
 from graphdl.ops.random_extra import *
 from graphdl.ops.checks import *
 from graphdl.control_flow import *

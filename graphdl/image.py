@@ -1,9 +1,8 @@
 """`tf.image` (TF1): resizing, flips and per-image standardization (graphdl.ops.image_ops), and
-`extract_image_patches` (graphdl.ops.array_extra; TF 1.14 also calls it `extract_patches`)."""
+`extract_image_patches` (graphdl.ops.space_blocks; TF 1.14 also calls it `extract_patches`)."""
 
 from __future__ import annotations
 
-from graphdl.ops.array_extra import extract_image_patches
 from graphdl.ops.image_ops import (
     ResizeMethod,
     flip_left_right,
@@ -13,6 +12,7 @@ from graphdl.ops.image_ops import (
     resize_images,
     resize_nearest_neighbor,
 )
+from graphdl.ops.space_blocks import extract_image_patches
 
 __all__ = [
     "ResizeMethod",

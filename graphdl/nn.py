@@ -17,6 +17,7 @@ from graphdl.ops.activations import *  # noqa: F403
 from graphdl.ops.activations_extra import *  # noqa: F403
 from graphdl.ops.candidate_sampling import *  # noqa: F403
 from graphdl.ops.conv import *  # noqa: F403
+from graphdl.ops.conv3d import *  # noqa: F403
 from graphdl.ops.conv_extra import *  # noqa: F403
 from graphdl.ops.conv_generic import *  # noqa: F403
 from graphdl.ops.math import sigmoid, tanh

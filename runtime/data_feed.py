@@ -26,7 +26,7 @@ def _tensor(graph: Any, key: Any) -> Any:
 
 def _strings(value: Any) -> np.ndarray:
     """A string value as an object array of bytes (fetching makes a scalar one bytes, as in TF1)."""
-    from graphdl.data.dataset import _as_bytes
+    from graphdl.data.elements import _as_bytes
 
     return _as_bytes(value)
 
@@ -182,7 +182,7 @@ class DataFeed:
             env.update(zip(rest, session.run(rest, kept or None), strict=True))
         for t in dataset._sources:
             if t.dtype.name == "string":
-                from graphdl.data.dataset import _as_bytes
+                from graphdl.data.elements import _as_bytes
 
                 env[t] = _as_bytes(env[t])
         return env

@@ -3,7 +3,7 @@
 from typing import Any
 
 from graphdl.data import experimental
-from graphdl.data.dataset import Dataset, FixedLengthRecordDataset, TextLineDataset
+from graphdl.data.dataset import Dataset
 from graphdl.data.experimental import (
     batch_and_drop_remainder,
     map_and_batch,
@@ -12,6 +12,7 @@ from graphdl.data.experimental import (
     unbatch,
 )
 from graphdl.data.iterator import Iterator
+from graphdl.data.sources import FixedLengthRecordDataset, TextLineDataset
 
 __all__ = [
     "Dataset",

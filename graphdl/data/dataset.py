@@ -11,90 +11,19 @@ build graphdl ops.
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
+from graphdl.data.elements import Element, Env, Make, _leaf, _lists_to_arrays
 from graphdl.dtypes import DType, as_dtype
-from graphdl.errors import DTypeError, ExecutionError, GraphError, ShapeError
+from graphdl.errors import DTypeError, GraphError, ShapeError
 from graphdl.nest import flatten, pack, same_structure
 from graphdl.shapes import TensorShape, as_shape
 from graphdl.tensor import Tensor
 
-__all__ = ["Dataset", "FixedLengthRecordDataset", "TextLineDataset"]
-
-Element = Any
-Env = dict[Tensor, Any]
-Make = Callable[[Env], Iterator[Element]]
-Getter = Callable[[Env], np.ndarray]
-
-
-def _lists_to_arrays(s: Any) -> Any:
-    """TF1's tf.data reads a list as one tensor (not a structure), unless it holds tensors."""
-    if isinstance(s, list):
-        if any(isinstance(x, Tensor) or hasattr(x, "_as_tensor") for x in flatten(s)):
-            return tuple(_lists_to_arrays(x) for x in s)
-        return np.asarray(s)
-    if isinstance(s, dict):
-        return {k: _lists_to_arrays(v) for k, v in s.items()}
-    if isinstance(s, tuple) and not hasattr(s, "_fields"):
-        return tuple(_lists_to_arrays(x) for x in s)
-    return s
-
-
-def _as_array(value: Any) -> np.ndarray:
-    arr = np.asarray(value)
-    if arr.dtype.kind in "USO":  # strings stay host-side values, as bytes
-        return _as_bytes(arr)
-    if arr.dtype == np.float64 and not isinstance(value, np.ndarray):
-        arr = arr.astype(np.float32)  # Python floats become float32, as graphdl's constants do
-    return arr
-
-
-def _as_bytes(arr: Any) -> np.ndarray:
-    """An object array of bytes (graphdl's `string` values)."""
-    a = np.asarray(arr, dtype=object)
-    out = np.empty(a.shape, dtype=object)
-    for i, v in np.ndenumerate(a):
-        out[i] = v.encode() if isinstance(v, str) else bytes(v)
-    return out
-
-
-def _leaf(value: Any) -> tuple[Getter, DType, TensorShape, Tensor | None]:
-    """(value getter, dtype, static shape, source tensor or None) of one component."""
-    from graphdl.ops.shape_args import static_value
-
-    if not isinstance(value, Tensor) and hasattr(value, "_as_tensor"):  # a Variable
-        value = value._as_tensor()
-    if isinstance(value, Tensor):
-        v = static_value(value)
-        if v is None:  # known when the initializer runs: a source
-            return (lambda env: env[value]), value.dtype, value.shape, value
-        value = v
-    arr = _as_array(value)
-    dtype = as_dtype("string") if arr.dtype == object else as_dtype(arr.dtype)
-    return (lambda env: arr), dtype, TensorShape(arr.shape), None
-
-
-def _flatten_up_to(structure: Any, value: Any) -> list[Any] | None:
-    """The parts of `value` at the leaves of `structure` (a leaf may hold a list), or None if it
-    does not nest that way."""
-    if isinstance(structure, dict):
-        if not isinstance(value, dict) or set(value) != set(structure):
-            return None
-        parts = [_flatten_up_to(structure[k], value[k]) for k in sorted(structure)]
-    elif isinstance(structure, tuple | list):
-        if not isinstance(value, tuple | list) or len(value) != len(structure):
-            return None
-        parts = [_flatten_up_to(s, v) for s, v in zip(structure, value, strict=True)]
-    else:
-        return [value]
-    if any(p is None for p in parts):
-        return None
-    return [leaf for p in parts for leaf in p]  # type: ignore[union-attr]
+__all__ = ["Dataset"]
 
 
 def _sources(*datasets: Dataset) -> tuple[Tensor, ...]:
@@ -197,48 +126,9 @@ class Dataset:
     ) -> Dataset:
         """TF1: the elements `generator()` yields (called anew at each initialization), converted
         to `output_types` and checked against `output_shapes`."""
-        from graphdl.data.iterator import _flatten_shapes
+        from graphdl.data.sources import from_generator
 
-        if not callable(generator):
-            raise GraphError("Dataset.from_generator: `generator` must be callable")
-        types = [as_dtype(t) for t in flatten(output_types)]
-        shapes = (
-            [as_shape(s) for s in _flatten_shapes(output_shapes)]
-            if output_shapes is not None
-            else [TensorShape(None)] * len(types)
-        )
-        if len(shapes) != len(types):
-            raise GraphError("Dataset.from_generator: output_types and output_shapes do not match")
-        call_args = tuple(args) if args is not None else ()
-
-        def convert(value: Any, dtype: DType, shape: TensorShape) -> np.ndarray:
-            try:
-                arr = _as_bytes(value) if dtype.name == "string" else np.asarray(value, dtype=dtype.np)
-            except (TypeError, ValueError):
-                raise DTypeError(
-                    "Dataset.from_generator: `generator` yielded an element that could not be converted "
-                    f"to the expected type {dtype.name}: {value!r}"
-                ) from None
-            if not shape.is_compatible_with(TensorShape(arr.shape)):
-                raise ShapeError(
-                    f"Dataset.from_generator: `generator` yielded an element of shape {arr.shape} where "
-                    f"an element of shape {shape} was expected"
-                )
-            return arr
-
-        def make(env: Env) -> Iterator[Element]:
-            for value in generator(*call_args):
-                parts = _flatten_up_to(output_types, value)
-                if parts is None:
-                    raise DTypeError(
-                        "Dataset.from_generator: `generator` yielded an element that did not match the "
-                        f"expected structure {output_types!r}: {value!r}"
-                    )
-                yield pack(
-                    output_types, [convert(v, d, s) for v, d, s in zip(parts, types, shapes, strict=True)]
-                )
-
-        return Dataset(make, output_types, types, shapes)
+        return from_generator(generator, output_types, output_shapes, args)
 
     @staticmethod
     def zip(datasets: Any) -> Dataset:
@@ -676,87 +566,3 @@ class Dataset:
         from graphdl.data.iterator import Iterator as DataIterator
 
         return DataIterator(self._structure, self._dtypes, self._shapes, dataset=self, one_shot=False)
-
-
-def _filenames(filenames: Any, what: str) -> tuple[Getter, tuple[Tensor, ...]]:
-    """A getter of the file names (a string, a list of them, or a string tensor) and its sources."""
-    if isinstance(filenames, Tensor):
-        if filenames.dtype.name != "string":
-            raise DTypeError(f"{what}: filenames must be a string tensor, got {filenames.dtype.name}")
-        getter, _, shape, src = _leaf(filenames)
-        if shape.dims is not None and len(shape.dims) > 1:
-            raise ShapeError(f"{what}: filenames must be a scalar or a vector, got shape {shape}")
-        return getter, (src,) if src is not None else ()
-    arr = _as_bytes(np.asarray(filenames, dtype=object))
-    if arr.ndim > 1:
-        raise ShapeError(f"{what}: filenames must be a string or a list of strings")
-    return (lambda env: arr), ()
-
-
-def _read(name: Any, compression_type: str | None, what: str) -> bytes:
-    path = name.decode() if isinstance(name, bytes) else str(name)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as exc:
-        raise ExecutionError(f"{what}: cannot read {path!r}: {exc}") from None
-    kind = (compression_type or "").upper()
-    if kind == "GZIP":
-        return gzip.decompress(raw)
-    if kind == "ZLIB":
-        return zlib.decompress(raw)
-    if kind:
-        raise GraphError(f"{what}: compression_type must be '', 'GZIP' or 'ZLIB', got {compression_type!r}")
-    return raw
-
-
-def _file_dataset(
-    filenames: Any, what: str, records: Callable[[bytes], list[bytes]], compression: Any
-) -> Dataset:
-    names, sources = _filenames(filenames, what)
-
-    def make(env: Env) -> Iterator[Element]:
-        for name in np.asarray(names(env), dtype=object).reshape(-1):
-            for r in records(_read(name, compression, what)):
-                out = np.empty((), dtype=object)
-                out[()] = r
-                yield out
-
-    return Dataset(make, 0, [as_dtype("string")], [TensorShape([])], sources)
-
-
-def TextLineDataset(filenames: Any, compression_type: str | None = None, buffer_size: Any = None) -> Dataset:
-    """TF1: the lines of the files (without their line ends), as string scalars, file after file."""
-
-    def lines(data: bytes) -> list[bytes]:
-        out = data.split(b"\n")
-        if out and out[-1] == b"":
-            out.pop()
-        return [x[:-1] if x.endswith(b"\r") else x for x in out]
-
-    return _file_dataset(filenames, "TextLineDataset", lines, compression_type)
-
-
-def FixedLengthRecordDataset(
-    filenames: Any,
-    record_bytes: int,
-    header_bytes: int | None = None,
-    footer_bytes: int | None = None,
-    buffer_size: Any = None,
-    compression_type: str | None = None,
-) -> Dataset:
-    """TF1: fixed-size records of the files (after a header, before a footer), as string scalars."""
-    size, head, foot = int(record_bytes), int(header_bytes or 0), int(footer_bytes or 0)
-    if size < 1:
-        raise GraphError(f"FixedLengthRecordDataset: record_bytes must be positive, got {record_bytes}")
-
-    def records(data: bytes) -> list[bytes]:
-        body = data[head : len(data) - foot]
-        if len(body) % size:
-            raise ExecutionError(
-                f"FixedLengthRecordDataset: excluding the header ({head} bytes) and footer ({foot} bytes), "
-                f"the file size ({len(data)} bytes) is not a multiple of record_bytes ({size})"
-            )
-        return [body[i : i + size] for i in range(0, len(body), size)]
-
-    return _file_dataset(filenames, "FixedLengthRecordDataset", records, compression_type)

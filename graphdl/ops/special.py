@@ -1,7 +1,10 @@
-"""TF1 elementwise "special" ops: floor, ceil, round, rint, erf, erfc, expm1, is_nan, is_inf, is_finite.
+"""TF1 elementwise "special" ops: floor, ceil, round, rint, erf, erfc, expm1, is_nan, is_inf, is_finite,
+and the special functions lgamma, digamma, igamma, igammac, betainc, polygamma, zeta (plus lbeta).
 
 `reciprocal` already lives in `graphdl.ops.unary`. Rounding ops have no gradient (TF1 returns None);
-the is_* predicates return bool and are not differentiable.
+the is_* predicates return bool and are not differentiable. The special functions carry TF1's
+gradients: igamma/igammac/betainc only with respect to x, polygamma with respect to x, zeta with
+respect to q.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy.special as _sp
 
 from graphdl._jax import jax, jnp
 from graphdl.convert import convert_to_tensor, make_tensor
 from graphdl.dtypes import bool_
-from graphdl.ops.logic import FLOAT, elementwise_infer
+from graphdl.graph import get_default_graph
+from graphdl.ops.logic import FLOAT, elementwise_infer, operands
 from graphdl.ops.math import scalar_mul
 from graphdl.ops.unary import exp, negative, square
 from graphdl.registry import Sample, register
@@ -23,6 +28,7 @@ from graphdl.tensor import Tensor
 
 __all__ = [
     "floor", "ceil", "round", "rint", "erf", "erfc", "expm1", "is_nan", "is_inf", "is_finite",
+    "lgamma", "digamma", "lbeta", "igamma", "igammac", "betainc", "polygamma", "zeta",
 ]  # fmt: skip
 
 _TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
@@ -222,3 +228,173 @@ def is_inf(x: Any, name: str | None = None) -> Tensor:
 def is_finite(x: Any, name: str | None = None) -> Tensor:
     """TF1 `tf.is_finite(x)`: bool tensor, true where x is neither NaN nor infinite."""
     return _unop("IsFinite", x, name)
+
+
+# --- special functions --------------------------------------------------------------------------
+
+
+def _positive(
+    rng: np.random.Generator, shape: tuple[int, ...], lo: float = 0.5, hi: float = 3.0
+) -> np.ndarray:
+    return rng.uniform(lo, hi, shape)
+
+
+def _np_polygamma(n: Any, x: Any) -> Any:
+    n = np.asarray(n)
+    ok = (n >= 0) & (np.floor(n) == n)
+    with np.errstate(invalid="ignore"):
+        r = _sp.polygamma(np.where(ok, n, 0).astype(np.int64), x)
+    return np.where(ok, r, np.nan).astype(np.result_type(n, x))
+
+
+def _jnp_polygamma(n: Any, x: Any) -> Any:
+    return jax.lax.polygamma(*jnp.broadcast_arrays(n, x))
+
+
+def _register_special(
+    op: str, api: str, np_fn: Any, jnp_fn: Any, grad: Callable[..., list[Tensor | None]],
+    samples: Callable[[np.random.Generator], list[Sample]], doc: str,
+) -> None:  # fmt: skip
+    def gradient(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
+        from graphdl.ops.grad_util import unbroadcast
+
+        ins = list(node.inputs)
+        out = grad(*ins, grads[0])
+        return [None if g is None else unbroadcast(g, x, ins) for g, x in zip(out, ins, strict=True)]
+
+    register(
+        op,
+        api_name=api,
+        infer=elementwise_infer(FLOAT),
+        evaluate=lambda inputs, attrs, ctx: np.asarray(np_fn(*inputs)),
+        lower=lambda inputs, attrs, ctx: jnp_fn(*inputs),
+        gradient=gradient,
+        samples=samples,
+        doc=doc,
+    )
+
+
+def _igamma_dx(a: Tensor, x: Tensor) -> Tensor:
+    from graphdl.ops.unary import exp, log
+
+    return exp((a - 1.0) * log(x) - x - lgamma(a))
+
+
+def _betainc_dx(a: Tensor, b: Tensor, x: Tensor) -> Tensor:
+    from graphdl.ops.unary import exp, log, log1p
+
+    return exp((a - 1.0) * log(x) + (b - 1.0) * log1p(-x) - (lgamma(a) + lgamma(b) - lgamma(a + b)))
+
+
+def _setup_special() -> None:
+    jsp = jax.scipy.special
+
+    def unary_samples(rng: np.random.Generator) -> list[Sample]:
+        return [
+            Sample([_positive(rng, (2, 3))]),
+            Sample([_positive(rng, ())]),
+            Sample([_positive(rng, (0, 2))]),
+        ]
+
+    def pair_samples(lo: tuple[float, float], hi: tuple[float, float]) -> Any:
+        def samples(rng: np.random.Generator) -> list[Sample]:
+            return [
+                Sample([rng.uniform(*lo, (2, 3)), rng.uniform(*hi, (2, 3))], grad_inputs=[1]),
+                Sample([rng.uniform(*lo, (3,)), rng.uniform(*hi, (2, 3))], grad_inputs=[1]),
+                Sample([rng.uniform(*lo, ()), rng.uniform(*hi, (4,))], grad_inputs=[1]),
+            ]
+
+        return samples
+
+    def polygamma_samples(rng: np.random.Generator) -> list[Sample]:
+        return [
+            Sample([np.array([0.0, 1.0, 2.0]), _positive(rng, (2, 3))], grad_inputs=[1]),
+            Sample([np.array(3.0), _positive(rng, (4,))], grad_inputs=[1]),
+            Sample([np.array([-1.0, 1.5]), _positive(rng, (2,))], grad_inputs=[]),
+        ]
+
+    def betainc_samples(rng: np.random.Generator) -> list[Sample]:
+        return [
+            Sample(
+                [_positive(rng, (2, 3)), _positive(rng, (2, 3)), rng.uniform(0.1, 0.9, (2, 3))],
+                grad_inputs=[2],
+            ),
+            Sample(
+                [_positive(rng, ()), _positive(rng, (3,)), rng.uniform(0.1, 0.9, (2, 3))], grad_inputs=[2]
+            ),
+        ]
+
+    specs: list[tuple[str, str, Any, Any, Callable[..., list[Tensor | None]], Any, str]] = [
+        ("Lgamma", "lgamma", _sp.gammaln, jsp.gammaln, lambda x, g: [g * digamma(x)], unary_samples,
+         "log|Gamma(x)|; gradient digamma(x)."),
+        ("Digamma", "digamma", _sp.digamma, jsp.digamma, lambda x, g: [g * polygamma(1.0, x)], unary_samples,
+         "psi(x) = d/dx lgamma(x); gradient polygamma(1, x)."),
+        ("Igamma", "igamma", _sp.gammainc, jsp.gammainc,
+         lambda a, x, g: [None, g * _igamma_dx(a, x)], pair_samples((0.5, 3.0), (0.2, 3.0)),
+         "Regularized lower incomplete gamma P(a, x); gradient with respect to x only."),
+        ("Igammac", "igammac", _sp.gammaincc, jsp.gammaincc,
+         lambda a, x, g: [None, -(g * _igamma_dx(a, x))], pair_samples((0.5, 3.0), (0.2, 3.0)),
+         "Regularized upper incomplete gamma Q(a, x) = 1 - P(a, x); gradient with respect to x only."),
+        ("Betainc", "betainc", _sp.betainc, jsp.betainc,
+         lambda a, b, x, g: [None, None, g * _betainc_dx(a, b, x)], betainc_samples,
+         "Regularized incomplete beta I_x(a, b); gradient with respect to x only."),
+        ("Polygamma", "polygamma", _np_polygamma, _jnp_polygamma,
+         lambda a, x, g: [None, g * polygamma(a + 1.0, x)], polygamma_samples,
+         "psi^(a)(x), the a-th derivative of digamma (NaN unless a is a non-negative integer)."),
+        ("Zeta", "zeta", _sp.zeta, jsp.zeta,
+         lambda x, q, g: [None, g * -(x * zeta(x + 1.0, q))], pair_samples((1.5, 4.0), (0.5, 3.0)),
+         "Hurwitz zeta(x, q) = sum_n (n + q)^-x; gradient with respect to q only."),
+    ]  # fmt: skip
+    for op, api, np_fn, jnp_fn, grad, samples, doc in specs:
+        _register_special(op, api, np_fn, jnp_fn, grad, samples, doc)
+
+
+_setup_special()
+
+
+def _special(op: str, api: str, args: list[Any], name: str | None) -> Tensor:
+    return make_tensor(op, operands(args, api), {}, name or op)
+
+
+def lgamma(x: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.lgamma(x)`: log |Gamma(x)|."""
+    return _special("Lgamma", "lgamma", [x], name)
+
+
+def digamma(x: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.digamma(x)`: Psi(x), the derivative of lgamma."""
+    return _special("Digamma", "digamma", [x], name)
+
+
+def igamma(a: Any, x: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.igamma(a, x)`: the regularized lower incomplete gamma function P(a, x)."""
+    return _special("Igamma", "igamma", [a, x], name)
+
+
+def igammac(a: Any, x: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.igammac(a, x)`: the regularized upper incomplete gamma function Q(a, x)."""
+    return _special("Igammac", "igammac", [a, x], name)
+
+
+def betainc(a: Any, b: Any, x: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.betainc(a, b, x)`: the regularized incomplete beta function I_x(a, b)."""
+    return _special("Betainc", "betainc", [a, b, x], name)
+
+
+def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.polygamma(a, x)`: the a-th derivative of digamma at x."""
+    return _special("Polygamma", "polygamma", [a, x], name)
+
+
+def zeta(x: Any, q: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.zeta(x, q)`: the Hurwitz zeta function."""
+    return _special("Zeta", "zeta", [x, q], name)
+
+
+def lbeta(x: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.lbeta(x)`: log(|Beta(x)|) over the last axis, sum(lgamma(x)) - lgamma(sum(x))."""
+    from graphdl.ops.reduce import reduce_sum
+
+    with get_default_graph().name_scope(name or "lbeta"):
+        t = convert_to_tensor(x)
+        return reduce_sum(lgamma(t), -1) - lgamma(reduce_sum(t, -1))

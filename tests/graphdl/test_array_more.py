@@ -1,5 +1,5 @@
 """Segment reductions, sorting and array rearrangements (graphdl/ops/segment.py, sorting.py,
-array_extra.py) on both backends, against NumPy, TF1's outputs (data/tf_array_more.json, written by
+array_extra.py and space_blocks.py) on both backends, against NumPy, TF1's outputs (data/tf_array_more.json, written by
 data/make_tf_array_more.py) and their gradients."""
 
 from __future__ import annotations
