@@ -136,14 +136,17 @@ def as_dtype(value: Any) -> DType:
 
 
 def dtype_of_value(value: Any) -> DType:
-    """The dtype graphdl gives a Python or NumPy value (Python floats become float32, ints int32)."""
+    """The dtype graphdl gives a Python or NumPy value (Python floats become float32; ints int32, or
+    int64 when a value does not fit in int32, as TF1's `tf.constant(2**40)` is int64)."""
     if isinstance(value, np.ndarray | np.generic):
         return as_dtype(value.dtype)
     arr = np.asarray(value)
     if arr.dtype.kind == "f":
         return float32
     if arr.dtype.kind in "iu":
-        return int32
+        info = np.iinfo(np.int32)
+        fits = arr.size == 0 or (int(arr.min()) >= info.min and int(arr.max()) <= info.max)
+        return int32 if fits else int64
     if arr.dtype.kind == "b":
         return bool_
     return as_dtype(arr.dtype)

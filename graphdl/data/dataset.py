@@ -18,7 +18,7 @@ import numpy as np
 
 from graphdl.data.elements import Element, Env, Make, _leaf, _lists_to_arrays
 from graphdl.dtypes import DType, as_dtype
-from graphdl.errors import DTypeError, GraphError, ShapeError
+from graphdl.errors import DTypeError, GraphError, InvalidArgumentError, ShapeError
 from graphdl.nest import flatten, pack, same_structure
 from graphdl.shapes import TensorShape, as_shape
 from graphdl.tensor import Tensor
@@ -38,6 +38,50 @@ def _merge_shapes(a: TensorShape, b: TensorShape) -> TensorShape:
     if a.dims is None or b.dims is None or len(a.dims) != len(b.dims):
         return TensorShape(None)
     return TensorShape([x if x == y else None for x, y in zip(a.dims, b.dims, strict=True)])
+
+
+def _padding_values(
+    pads: list[Any], dtypes: list[DType]
+) -> tuple[list[Callable[[Env], Any]], tuple[Tensor, ...]]:
+    """padded_batch's fill value getters, one per component (values, or scalar tensors of the
+    component's dtype, as in TF1), and the graph tensors they read."""
+    getters: list[Callable[[Env], Any]] = []
+    sources: list[Tensor] = []
+    for p, d in zip(pads, dtypes, strict=True):
+        if p is None:
+            fill = b"" if d.name == "string" else d.np.type(0)
+            getters.append(_constant_getter(fill))
+            continue
+        if isinstance(p, Tensor) or hasattr(p, "_as_tensor"):
+            getter, dtype, shape, source = _leaf(p)
+            if dtype.name != d.name:
+                raise DTypeError(
+                    f"Dataset.padded_batch: a padding value of type {dtype.name} for a component of type {d.name}"
+                )
+            if shape.dims is not None and len(shape.dims) != 0:
+                raise ShapeError(f"Dataset.padded_batch: a padding value must be a scalar, got shape {shape}")
+            if source is not None:
+                sources.append(source)
+            getters.append(_scalar_getter(getter))
+            continue
+        try:
+            fill = np.asarray(p, dtype=object)[()] if d.name == "string" else np.asarray(p).astype(d.np)
+        except (TypeError, ValueError):
+            raise DTypeError(
+                f"Dataset.padded_batch: cannot use the padding value {p!r} for a component of type {d.name}"
+            ) from None
+        if np.ndim(fill) != 0:
+            raise ShapeError(f"Dataset.padded_batch: a padding value must be a scalar, got {p!r}")
+        getters.append(_constant_getter(fill))
+    return getters, tuple(sources)
+
+
+def _constant_getter(value: Any) -> Callable[[Env], Any]:
+    return lambda env: value
+
+
+def _scalar_getter(getter: Callable[[Env], Any]) -> Callable[[Env], Any]:
+    return lambda env: np.asarray(getter(env))[()]
 
 
 class Dataset:
@@ -161,14 +205,13 @@ class Dataset:
             make, self._structure, self._dtypes, self._shapes if shapes is None else shapes, self._sources
         )
 
-    def batch(self, batch_size: int, drop_remainder: bool = False) -> Dataset:
+    def batch(self, batch_size: Any, drop_remainder: bool = False) -> Dataset:
         """TF1: consecutive elements stacked into batches (the last one smaller unless dropped)."""
-        n = int(batch_size)
-        if n < 1:
-            raise GraphError(f"Dataset.batch: batch_size must be positive, got {batch_size}")
+        size, sources, static = self._size_arg(batch_size, "batch: batch_size")
         src = self._make
 
         def make(env: Env) -> Iterator[Element]:
+            n = size(env)
             chunk: list[Element] = []
             for e in src(env):
                 chunk.append(e)
@@ -178,8 +221,9 @@ class Dataset:
             if chunk and not drop_remainder:
                 yield self._stack(chunk)
 
-        first = n if drop_remainder else None
-        return self._derive(make, [TensorShape([first]).concatenate(s) for s in self._shapes])
+        first = static if drop_remainder else None
+        shapes = [TensorShape([first]).concatenate(s) for s in self._shapes]
+        return Dataset(make, self._structure, self._dtypes, shapes, sources)
 
     def _stack(self, chunk: list[Element]) -> Element:
         columns = [flatten(e) for e in chunk]
@@ -196,7 +240,7 @@ class Dataset:
 
     def padded_batch(
         self,
-        batch_size: int,
+        batch_size: Any,
         padded_shapes: Any = None,
         padding_values: Any = None,
         drop_remainder: bool = False,
@@ -205,16 +249,14 @@ class Dataset:
         a dimension given as None or -1 is padded to the longest in the batch."""
         from graphdl.data.iterator import _flatten_shapes
 
-        n = int(batch_size)
-        if n < 1:
-            raise GraphError(f"Dataset.padded_batch: batch_size must be positive, got {batch_size}")
+        size, sources, static = self._size_arg(batch_size, "padded_batch: batch_size")
         if padded_shapes is None:
             targets = [s if s.dims is not None else None for s in self._shapes]
             if any(t is None for t in targets):
                 raise ShapeError("Dataset.padded_batch: components of unknown rank need padded_shapes")
             pshapes = [TensorShape([None] * len(s.dims or ())) for s in self._shapes]
         else:
-            raw = _flatten_shapes(padded_shapes)
+            raw = _flatten_shapes(padded_shapes, self._structure)
             if len(raw) != len(self._shapes):
                 raise GraphError(
                     f"Dataset.padded_batch: padded_shapes has {len(raw)} components, the elements "
@@ -246,12 +288,7 @@ class Dataset:
         pads = flatten(padding_values) if padding_values is not None else [None] * len(self._dtypes)
         if len(pads) != len(self._dtypes):
             raise GraphError("Dataset.padded_batch: padding_values does not match the element structure")
-        fills = [
-            (b"" if d.name == "string" else d.np.type(0))
-            if p is None
-            else (np.asarray(p, dtype=object)[()] if d.name == "string" else np.asarray(p).astype(d.np))
-            for p, d in zip(pads, self._dtypes, strict=True)
-        ]
+        fill_getters, fill_sources = _padding_values(pads, self._dtypes)
         src = self._make
         structure = self._structure
         dtypes = self._dtypes
@@ -271,7 +308,7 @@ class Dataset:
                 out[where] = a
             return out
 
-        def stack(chunk: list[Element]) -> Element:
+        def stack(chunk: list[Element], fills: list[Any]) -> Element:
             columns = [flatten(e) for e in chunk]
             return pack(
                 structure,
@@ -282,17 +319,20 @@ class Dataset:
             )
 
         def make(env: Env) -> Iterator[Element]:
+            n = size(env)
+            fills = [get(env) for get in fill_getters]
             chunk: list[Element] = []
             for e in src(env):
                 chunk.append(e)
                 if len(chunk) == n:
-                    yield stack(chunk)
+                    yield stack(chunk, fills)
                     chunk = []
             if chunk and not drop_remainder:
-                yield stack(chunk)
+                yield stack(chunk, fills)
 
-        first = n if drop_remainder else None
-        return self._derive(make, [TensorShape([first]).concatenate(s) for s in pshapes])
+        first = static if drop_remainder else None
+        shapes = [TensorShape([first]).concatenate(s) for s in pshapes]
+        return Dataset(make, structure, dtypes, shapes, sources + fill_sources)
 
     def unbatch(self) -> Dataset:
         """tf.data.experimental.unbatch: each batch split back into its elements."""
@@ -302,7 +342,13 @@ class Dataset:
         def make(env: Env) -> Iterator[Element]:
             for e in src(env):
                 parts = [np.asarray(p) for p in flatten(e)]
-                for i in range(parts[0].shape[0] if parts else 0):
+                sizes = {p.shape[0] if p.ndim else -1 for p in parts}
+                if len(sizes) > 1 or -1 in sizes:
+                    raise InvalidArgumentError(
+                        "Dataset.unbatch: every component needs the same first (batch) dimension, got "
+                        f"shapes {[p.shape for p in parts]}"
+                    )
+                for i in range(sizes.pop() if sizes else 0):
                     yield pack(structure, [p[i] for p in parts])
 
         if any(s.dims is not None and len(s.dims) == 0 for s in self._shapes):
@@ -312,17 +358,16 @@ class Dataset:
         )
 
     def shuffle(
-        self, buffer_size: int, seed: int | None = None, reshuffle_each_iteration: bool = True
+        self, buffer_size: Any, seed: int | None = None, reshuffle_each_iteration: bool = True
     ) -> Dataset:
         """TF1's buffered shuffle: each output is drawn at random from the next `buffer_size` elements."""
-        size = int(buffer_size)
-        if size < 1:
-            raise GraphError(f"Dataset.shuffle: buffer_size must be positive, got {buffer_size}")
+        get_size, sources, _ = self._size_arg(buffer_size, "shuffle: buffer_size")
         src = self._make
         epochs = [0]
         base = np.random.SeedSequence(seed).entropy if seed is not None else None
 
         def make(env: Env) -> Iterator[Element]:
+            size = get_size(env)
             epoch = epochs[0]
             if reshuffle_each_iteration:
                 epochs[0] += 1
@@ -338,7 +383,7 @@ class Dataset:
             while buffer:
                 yield buffer.pop(int(rng.integers(len(buffer))))
 
-        return self._derive(make)
+        return Dataset(make, self._structure, self._dtypes, self._shapes, sources)
 
     def _count_arg(self, value: Any) -> tuple[Callable[[Env], int], tuple[Tensor, ...]]:
         """A count given as an int or a scalar tensor (e.g. an element inside flat_map)."""
@@ -347,6 +392,29 @@ class Dataset:
             return (lambda env: int(getter(env))), _sources(self) + ((source,) if source is not None else ())
         n = -1 if value is None else int(value)
         return (lambda env: n), self._sources
+
+    def _size_arg(self, value: Any, what: str) -> tuple[Callable[[Env], int], tuple[Tensor, ...], int | None]:
+        """A positive size (batch_size, buffer_size) given as an int or an integer scalar tensor (TF1
+        takes a placeholder fed to the initializer): (getter, sources, the size when it is static)."""
+        if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
+            getter, dtype, shape, source = _leaf(value)
+            if not dtype.is_integer or (shape.dims is not None and len(shape.dims) != 0):
+                raise DTypeError(
+                    f"Dataset.{what} must be an integer scalar, got a {dtype.name} {shape} tensor"
+                )
+            sources = _sources(self) + ((source,) if source is not None else ())
+
+            def get(env: Env) -> int:
+                n = int(getter(env))
+                if n < 1:
+                    raise InvalidArgumentError(f"Dataset.{what} must be positive, got {n}")
+                return n
+
+            return get, sources, None if source is not None else get({})
+        n = int(value)
+        if n < 1:
+            raise GraphError(f"Dataset.{what} must be positive, got {value}")
+        return (lambda env: n), self._sources, n
 
     def repeat(self, count: Any = None) -> Dataset:
         """TF1: the dataset `count` times over (forever when None or -1)."""

@@ -26,7 +26,7 @@ def _lists_to_arrays(s: Any) -> Any:
     if isinstance(s, list):
         if any(isinstance(x, Tensor) or hasattr(x, "_as_tensor") for x in flatten(s)):
             return tuple(_lists_to_arrays(x) for x in s)
-        return np.asarray(s)
+        return _as_array(s)
     if isinstance(s, dict):
         return {k: _lists_to_arrays(v) for k, v in s.items()}
     if isinstance(s, tuple) and not hasattr(s, "_fields"):
@@ -34,12 +34,26 @@ def _lists_to_arrays(s: Any) -> Any:
     return s
 
 
+def _holds_numpy(value: Any) -> bool:
+    """Whether a value is, or a (nested) list or tuple holds, a NumPy array or scalar."""
+    if isinstance(value, np.ndarray | np.generic):
+        return True
+    return isinstance(value, list | tuple) and any(_holds_numpy(v) for v in value)
+
+
 def _as_array(value: Any) -> np.ndarray:
+    """A component's value as an array, in the dtype TF1's `convert_to_tensor` gives it: Python floats
+    (and lists of them) float32, Python ints int32 (int64 when one does not fit), NumPy values their own."""
     arr = np.asarray(value)
     if arr.dtype.kind in "USO":  # strings stay host-side values, as bytes
         return _as_bytes(arr)
-    if arr.dtype == np.float64 and not isinstance(value, np.ndarray):
-        arr = arr.astype(np.float32)  # Python floats become float32, as graphdl's constants do
+    if _holds_numpy(value):
+        return arr
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float32)
+    if arr.dtype.kind in "iu":
+        small = arr.size == 0 or (int(arr.min()) >= -(2**31) and int(arr.max()) < 2**31)
+        return arr.astype(np.int32) if small else arr.astype(np.int64)
     return arr
 
 

@@ -122,7 +122,7 @@ class Iterator:
         """TF1: a reinitializable iterator; `make_initializer(dataset)` points it at a dataset."""
         types = [as_dtype(t) for t in flatten(output_types)]
         shapes = (
-            [as_shape(s) for s in _flatten_shapes(output_shapes)]
+            [as_shape(s) for s in _flatten_shapes(output_shapes, output_types)]
             if output_shapes is not None
             else [TensorShape(None)] * len(types)
         )
@@ -246,8 +246,22 @@ class Iterator:
         return node
 
 
-def _flatten_shapes(shapes: Any) -> list[Any]:
-    """Leaves of a nested structure of shapes (a list of ints is one shape, not a structure)."""
+def _flatten_shapes(shapes: Any, like: Any = None) -> list[Any]:
+    """Leaves of a nested structure of shapes (a list of ints is one shape, not a structure). With
+    `like` (the element's types or structure), shapes are flattened up to its nesting, as TF1's
+    `nest.map_structure_up_to` does: `(None, None)` for a pair of components is two unknown shapes."""
+    if like is not None:
+        if isinstance(like, dict) and isinstance(shapes, dict) and set(like) == set(shapes):
+            return [leaf for k in sorted(like) for leaf in _flatten_shapes(shapes[k], like[k])]
+        if (
+            isinstance(like, tuple | list)
+            and isinstance(shapes, tuple | list)
+            and not isinstance(shapes, TensorShape)
+            and len(like) == len(shapes)
+        ):
+            return [leaf for s, t in zip(shapes, like, strict=True) for leaf in _flatten_shapes(s, t)]
+        if not isinstance(like, dict | tuple | list):
+            return [shapes]  # one component: the whole value is its shape
     if isinstance(shapes, TensorShape) or shapes is None:
         return [shapes]
     if isinstance(shapes, dict):

@@ -32,7 +32,7 @@ def from_generator(
         raise GraphError("Dataset.from_generator: `generator` must be callable")
     types = [as_dtype(t) for t in flatten(output_types)]
     shapes = (
-        [as_shape(s) for s in _flatten_shapes(output_shapes)]
+        [as_shape(s) for s in _flatten_shapes(output_shapes, output_types)]
         if output_shapes is not None
         else [TensorShape(None)] * len(types)
     )

@@ -44,7 +44,7 @@ class Conv2DTranspose(Layer):
                  **kwargs: Any) -> None:  # fmt: skip
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.data_format = str(data_format).lower()
-        self._fmt = _op_format(data_format)
+        self._fmt = _op_format(data_format, self._base_name)
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
@@ -149,7 +149,7 @@ class SeparableConv2D(Layer):
                  name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.data_format = str(data_format).lower()
-        self._fmt = _op_format(data_format)
+        self._fmt = _op_format(data_format, self._base_name)
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")

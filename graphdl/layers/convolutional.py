@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from graphdl.errors import ShapeError
+from graphdl.errors import GraphError, ShapeError
+from graphdl.graph import get_default_graph
 from graphdl.layers._utils import _as_float, _padding, _pair
 from graphdl.layers.base import Layer
 from graphdl.tensor import Tensor
@@ -16,12 +17,15 @@ __all__ = ["Conv2D", "conv2d"]
 _FORMATS = {"channels_last": "NHWC", "channels_first": "NCHW"}
 
 
-def _op_format(data_format: str) -> str:
+def _op_format(data_format: str, layer: str = "layer") -> str:
     """A layer's `data_format` ('channels_last' or 'channels_first', any case) as the ops' 'NHWC' or
-    'NCHW' (TF1's `conv_utils.normalize_data_format` and `convert_data_format`)."""
+    'NCHW' (TF1's `conv_utils.normalize_data_format` and `convert_data_format`); a GraphError (a
+    ValueError, as TF1's) naming the layer and the user's line otherwise."""
     fmt = _FORMATS.get(str(data_format).lower())
     if fmt is None:
-        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+        raise get_default_graph().located_error(
+            GraphError, layer, f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}"
+        )
     return fmt
 
 
@@ -60,7 +64,7 @@ class Conv2D(Layer):
                  name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.data_format = str(data_format).lower()
-        self._fmt = _op_format(data_format)
+        self._fmt = _op_format(data_format, self._base_name)
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")

@@ -23,7 +23,7 @@ class _Pooling2D(Layer):
                  data_format: str = "channels_last", name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(name=name, **kwargs)
         self.data_format = str(data_format).lower()
-        self._fmt = _op_format(data_format)
+        self._fmt = _op_format(data_format, self._base_name)
         self.pool_size = _pair(pool_size, "pool_size")
         self.strides = _pair(strides, "strides")
         self.padding = _padding(padding)

@@ -131,24 +131,26 @@ def matrix_solve_ls(
             DTypeError, "matrix_solve_ls", f"matrix must be floating, got {a.dtype.name}"
         )
     m, n = da[-2], da[-1]
-    if m is None or n is None:
-        raise graph.located_error(
-            ShapeError, "matrix_solve_ls", f"the matrix dimensions must be known, got {a.shape.short()}"
-        )
-    if db[-2] is not None and db[-2] != m:
+    if db[-2] is not None and m is not None and db[-2] != m:
         raise graph.located_error(
             ShapeError, "matrix_solve_ls", f"matrix {a.shape.short()} and rhs {b.shape.short()} do not match"
         )
     plain = not isinstance(l2_regularizer, Tensor) and float(l2_regularizer) == 0.0
     with graph.name_scope(name or "matrix_solve_ls"):
+        tall = m is None or n is None or m >= n
+        # TF1 picks the branch when it runs; with an unknown M or N, M >= N is assumed (fed rows of a
+        # regression), which with l2 > 0 gives the same X for any M (the two normal equations agree),
+        # and is checked when it runs otherwise (without l2 a wide A has a singular A^T A)
+        if (m is None or n is None) and plain:
+            a = _rows_at_least_cols(a)
         if not fast and plain:
-            if m >= n:
+            if tall:
                 q, r = qr(a)
                 return matrix_triangular_solve(r, matmul(q, b, transpose_a=True), lower=False)
             q, r = qr(_t(a))
             return matmul(q, matrix_triangular_solve(r, b, lower=False, adjoint=True))
         l2 = convert_to_tensor(l2_regularizer, dtype=a.dtype) if not plain else None
-        if m >= n:
+        if tall:
             gram = matmul(a, a, transpose_a=True)
             if l2 is not None:
                 gram = matrix_set_diag(gram, matrix_diag_part(gram) + l2)
@@ -157,6 +159,24 @@ def matrix_solve_ls(
         if l2 is not None:
             gram = matrix_set_diag(gram, matrix_diag_part(gram) + l2)
         return matmul(a, _cholesky_solve(cholesky(gram), b), transpose_a=True)
+
+
+def _rows_at_least_cols(a: Tensor) -> Tensor:
+    """`a` behind a run-time check that its matrices have at least as many rows as columns."""
+    from graphdl.graph import control_dependencies
+    from graphdl.ops.array import identity, shape
+    from graphdl.ops.checks import Assert
+    from graphdl.ops.logic import greater_equal
+
+    dims = shape(a)
+    check = Assert(
+        greater_equal(dims[-2], dims[-1]),
+        ["matrix_solve_ls: a matrix of unknown shape needs M >= N rows when l2_regularizer is 0; "
+         "got matrix shape", dims],
+        name="rows_at_least_cols",
+    )  # fmt: skip
+    with control_dependencies([check]):
+        return identity(a, name="matrix")
 
 
 # --- qr -----------------------------------------------------------------------------------------

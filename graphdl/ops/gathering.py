@@ -151,36 +151,36 @@ def _segsum_lower(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
 
 
 def _segsum_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    from graphdl.ops.math import maximum
-
-    ids = node.inputs[1]
-    # negative ids were dropped: gather row 0 for them and mask the result
     from graphdl.ops.grad_util import select
     from graphdl.ops.logic import greater_equal
+    from graphdl.ops.math import cast, maximum
 
+    # negative ids were dropped: gather row 0 for them and mask the result
+    ids, data = node.inputs[1], node.inputs[0]
     g = gather(grads[0], maximum(ids, 0))
-    data = node.inputs[0]
     mask = greater_equal(ids, 0)
+    if data.shape.ndims is not None and ids.shape.ndims is not None and data.shape.ndims == ids.shape.ndims:
+        return [select(mask, g)] + [None] * (len(node.inputs) - 1)
+    return [g * with_trailing_ones(cast(mask, g.dtype), data, ids)] + [None] * (len(node.inputs) - 1)
+
+
+def with_trailing_ones(t: Tensor, data: Tensor, ids: Tensor) -> Tensor:
+    """t with one size-1 axis appended per axis of data beyond those of ids, so that it broadcasts
+    against data's rows; computed when the graph runs where a rank is unknown (as TF1's
+    `reshape(t, concat([shape(t), ones(rank(data) - rank(ids))]))`)."""
+    from graphdl.dtypes import int32
+    from graphdl.ops.array import concat, rank, reshape, shape
+    from graphdl.ops.creation import ones
+
     if data.shape.ndims is not None and ids.shape.ndims is not None:
-        from graphdl.ops.array import reshape
-
         extra = data.shape.ndims - ids.shape.ndims
-        if extra:
-            from graphdl.ops.math import cast
-
-            m = reshape(cast(mask, g.dtype), _mask_shape(ids, extra))
-            g = g * m
-        else:
-            g = select(mask, g)
-    return [g] + [None] * (len(node.inputs) - 1)
-
-
-def _mask_shape(ids: Tensor, extra: int) -> Any:
-    from graphdl.ops.array import concat, shape
-
-    if ids.shape.is_fully_defined():
-        return list(ids.shape.as_tuple()) + [1] * extra  # type: ignore[operator]
-    return concat([shape(ids), np.ones(extra, np.int32)], 0)
+        if extra <= 0:
+            return t
+        if t.shape.is_fully_defined():
+            return reshape(t, list(t.shape.as_tuple()) + [1] * extra)  # type: ignore[operator]
+        return reshape(t, concat([shape(t), np.ones(extra, np.int32)], 0))
+    extra_t = reshape(rank(data) - rank(ids), [1])
+    return reshape(t, concat([shape(t), ones(extra_t, dtype=int32)], 0))
 
 
 register(

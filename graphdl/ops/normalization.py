@@ -70,14 +70,28 @@ def _lrn_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
     x, g = node.inputs[0], grads[0]
     a = node.attrs
     c = x.shape.as_list()[-1] if x.shape.ndims is not None else None
-    if c is None:
-        raise GraphError(f"{node.describe()}: the gradient of lrn needs the depth (last dim) of its input")
-    band = convert_to_tensor(_band(int(c), int(a["depth_radius"]), x.dtype.as_numpy_dtype), name="band")
+    if c is not None:
+        band = convert_to_tensor(_band(int(c), int(a["depth_radius"]), x.dtype.as_numpy_dtype), name="band")
+    else:
+        band = _dynamic_band(x, int(a["depth_radius"]))
     norm = add(multiply(matmul(square(x), band), float(a["alpha"])), float(a["bias"]))
     beta = float(a["beta"])
     direct = multiply(g, m.pow(norm, -beta))
     back = matmul(multiply(multiply(g, x), m.pow(norm, -beta - 1.0)), band)
     return [subtract(direct, multiply(multiply(x, back), 2.0 * float(a["alpha"]) * beta))]
+
+
+def _dynamic_band(x: Tensor, r: int) -> Tensor:
+    """`_band` built in the graph, for an input whose depth is known only when it runs."""
+    from graphdl.ops.array import expand_dims, shape
+    from graphdl.ops.creation import range as range_
+    from graphdl.ops.logic import less_equal
+    from graphdl.ops.math import cast, subtract
+    from graphdl.ops.unary import abs as abs_
+
+    i = range_(shape(x)[-1])
+    near = less_equal(abs_(subtract(expand_dims(i, 1), expand_dims(i, 0))), r)
+    return cast(near, x.dtype, name="band")
 
 
 def _lrn_attrs(

@@ -106,17 +106,25 @@ def _crop_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[Tens
     return [spec(as_shape(size), x.dtype)]
 
 
+def _crop_offset(xp: Any, shape: Any, attrs: Mapping[str, Any], ctx: Any) -> tuple[list[int], Any]:
+    """(size, offset) of this run's crop of a value of `shape`: the same in RandomCrop and its
+    gradient RandomCropGrad, which share the seeds and draw for the same step."""
+    size = [int(s) for s in attrs["size"]]
+    if len(shape) != len(size) or any(s > d for s, d in zip(size, shape, strict=True)):
+        raise ValueError(f"Need value.shape >= size, got {list(shape)} and {size}")
+    if not size:
+        return size, xp.zeros((0,), xp.int64)
+    limit = xp.asarray([d - s + 1 for d, s in zip(shape, size, strict=True)], dtype=xp.uint32)
+    hi, _ = rb.random_words(xp, _key(xp, attrs, ctx), len(size), 0)
+    return size, (hi % limit).astype(xp.int64)
+
+
 def _crop_rule(xp: Any) -> Any:
     def rule(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
         x = inputs[0]
-        size = [int(s) for s in attrs["size"]]
-        if x.ndim != len(size) or any(s > d for s, d in zip(size, x.shape, strict=True)):
-            raise ValueError(f"Need value.shape >= size, got {list(x.shape)} and {size}")
+        size, offset = _crop_offset(xp, x.shape, attrs, ctx)
         if not size:
             return x
-        limit = xp.asarray([d - s + 1 for d, s in zip(x.shape, size, strict=True)], dtype=xp.uint32)
-        hi, _ = rb.random_words(xp, _key(xp, attrs, ctx), len(size), 0)
-        offset = (hi % limit).astype(xp.int64)
         if xp is np:
             return x[tuple(slice(int(o), int(o) + s) for o, s in zip(offset, size, strict=True))]
         from jax import lax
@@ -126,6 +134,20 @@ def _crop_rule(xp: Any) -> Any:
     return rule
 
 
+def _crop_attrs(node: Any) -> dict[str, Any]:
+    return {k: node.attrs[k] for k in ("size", "seed", "seed2")}
+
+
+def _crop_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
+    """As TF1's slice at a random offset: the gradient is zero outside the crop (same offset)."""
+    g = grads[0]
+    return [
+        g.graph.create_op("RandomCropGrad", [g, node.inputs[0]], _crop_attrs(node), "RandomCropGrad").outputs[
+            0
+        ]
+    ]
+
+
 register(
     "RandomCrop",
     api_name="random_crop",
@@ -133,13 +155,71 @@ register(
     infer=_crop_infer,
     evaluate=_crop_rule(np),
     lower=_crop_rule(jnp),
-    differentiable=False,
+    gradient=_crop_grad,
     samples=lambda rng: [
-        Sample([rng.standard_normal((6, 5, 3))], {"size": [3, 5, 2], "seed": 1, "seed2": 2}),
+        Sample(
+            [rng.standard_normal((6, 5, 3))],
+            {"size": [3, 5, 2], "seed": 1, "seed2": 2},
+            grad_inputs=[],
+            note="each run draws a new offset, so finite differences (one run per point) cannot follow it",
+        ),
+        Sample([rng.standard_normal((2, 3))], {"size": [2, 3], "seed": 1, "seed2": 2}),
         Sample([np.arange(9, dtype=np.int64)], {"size": [4], "seed": 5, "seed2": 6}),
         Sample([np.array(1.5)], {"size": [], "seed": 5, "seed2": 6}),
     ],
     doc="A block of `size` at a random offset: offset = random bits % (shape - size + 1), as TF1.",
+)
+
+
+def _crop_grad_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+    return [spec(inputs[1].shape, inputs[0].dtype)]
+
+
+def _crop_grad_rule(xp: Any) -> Any:
+    def rule(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
+        g, x = inputs
+        size, offset = _crop_offset(xp, x.shape, attrs, ctx)
+        if not size:
+            return g
+        if xp is np:
+            out = np.zeros(x.shape, g.dtype)
+            out[tuple(slice(int(o), int(o) + s) for o, s in zip(offset, size, strict=True))] = g
+            return out
+        from jax import lax
+
+        return lax.dynamic_update_slice(jnp.zeros(x.shape, g.dtype), g, [offset[i] for i in range(len(size))])
+
+    return rule
+
+
+def _crop_grad_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
+    g = grads[0]
+    return [g.graph.create_op("RandomCrop", [g], _crop_attrs(node), "RandomCrop").outputs[0], None]
+
+
+register(
+    "RandomCropGrad",
+    api_name="random_crop",
+    kind="random",
+    infer=_crop_grad_infer,
+    evaluate=_crop_grad_rule(np),
+    lower=_crop_grad_rule(jnp),
+    gradient=_crop_grad_grad,
+    samples=lambda rng: [
+        Sample(
+            [rng.standard_normal((3, 5, 2)), rng.standard_normal((6, 5, 3))],
+            {"size": [3, 5, 2], "seed": 1, "seed2": 2},
+            grad_inputs=[],
+            note="each run draws a new offset, so finite differences (one run per point) cannot follow it",
+        ),
+        Sample(
+            [rng.standard_normal((2, 3)), rng.standard_normal((2, 3))],
+            {"size": [2, 3], "seed": 1, "seed2": 2},
+            grad_inputs=[0],
+        ),
+        Sample([np.array(1.5), np.array(0.5)], {"size": [], "seed": 5, "seed2": 6}, grad_inputs=[0]),
+    ],
+    doc="RandomCrop's gradient: zeros of value's shape with the crop's gradient at the same random offset.",
 )
 
 
@@ -184,7 +264,7 @@ def _multinomial_rule(xp: Any) -> Any:
         logits = inputs[0].astype(xp.float64)
         batch, classes = logits.shape
         ns = int(attrs["num_samples"])
-        if xp is np and classes == 0 and batch * ns > 0:
+        if classes == 0 and batch * ns > 0:  # shapes are static in the lowering too
             raise ValueError("multinomial needs at least one class")
         u = rb.uniform_float(xp, _key(xp, attrs, ctx), batch * ns, np.float64).reshape(batch, ns)
         if classes == 0:
@@ -231,7 +311,12 @@ def multinomial(
     x = convert_to_tensor(logits, name="logits")
     ns = num_samples
     if not isinstance(ns, int):
-        v = static_value(convert_to_tensor(ns, dtype=int32, name="num_samples"))
+        nt = convert_to_tensor(ns, name="num_samples")
+        if not nt.dtype.is_integer:
+            raise graph.located_error(
+                DTypeError, "multinomial", f"num_samples must be an integer, got {nt.dtype.name}"
+            )
+        v = static_value(nt)
         if v is None or np.asarray(v).ndim != 0:
             raise graph.located_error(
                 ShapeError, "multinomial", "num_samples must be a scalar known when the graph is built"

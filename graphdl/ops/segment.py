@@ -22,7 +22,7 @@ from graphdl._jax import jnp
 from graphdl.convert import convert_to_tensor, is_tensor_like, make_tensor
 from graphdl.errors import BackendError, GraphError, ShapeError
 from graphdl.graph import get_default_graph
-from graphdl.ops.gathering import _segsum_infer, gather, unsorted_segment_sum
+from graphdl.ops.gathering import _segsum_infer, gather, unsorted_segment_sum, with_trailing_ones
 from graphdl.ops.logic import NUMERIC, check_kind
 from graphdl.ops.shape_args import lower_static, static_value
 from graphdl.registry import Sample, TensorSpec, register
@@ -163,33 +163,21 @@ def _num_rows(node: Any) -> Any:
 
 def _gather_drop(params: Tensor, ids: Tensor, data: Tensor) -> Tensor:
     """gather(params, ids) with zero rows where ids < 0 (TF1's _GatherDropNegatives)."""
-    from graphdl.ops.array import reshape
     from graphdl.ops.creation import zeros_like
     from graphdl.ops.logic import greater_equal
     from graphdl.ops.math import maximum
     from graphdl.ops.selection import where_v2
 
     g = gather(params, maximum(ids, 0))
-    mask = greater_equal(ids, 0)
-    if data.shape.ndims is not None and ids.shape.ndims is not None:
-        from graphdl.ops.gathering import _mask_shape
-
-        extra = data.shape.ndims - ids.shape.ndims
-        if extra:
-            mask = reshape(mask, _mask_shape(ids, extra))
-    return where_v2(mask, g, zeros_like(g))
+    return where_v2(with_trailing_ones(greater_equal(ids, 0), data, ids), g, zeros_like(g))
 
 
 def _counts(ids: Tensor, data: Tensor, n: Any, dtype: Any) -> Tensor:
     """How many rows of data fall in each segment, shaped to broadcast against the output."""
-    from graphdl.ops.array import reshape
     from graphdl.ops.creation import ones_like
 
     count = unsorted_segment_sum(ones_like(ids, dtype=dtype), ids, n)
-    extra = (data.shape.ndims or 1) - (ids.shape.ndims or 1)
-    if extra > 0:
-        count = reshape(count, [-1] + [1] * extra)
-    return count
+    return with_trailing_ones(count, data, ids)
 
 
 def _segment_grad(kind: str) -> Any:

@@ -114,7 +114,12 @@ def _sort_op(values: Any, axis: Any, direction: str, api: str, name: str | None,
     r = x.shape.ndims
     graph = get_default_graph()
     if r is None:
-        raise graph.located_error(ShapeError, api, "values must have a known rank")
+        if int(axis) != -1:
+            raise graph.located_error(ShapeError, api, "values must have a known rank (or axis=-1)")
+        # the last axis, whatever the rank: one Sort, as TF1's top_k does
+        if x.dtype.np.kind not in NUMERIC:
+            raise graph.located_error(DTypeError, api, f"values must be numeric, got {x.dtype.name}")
+        return make_op("Sort", [x], {"descending": desc}, name or api).outputs[index]
     if r == 0:
         raise graph.located_error(ShapeError, api, "values must be at least 1-D, got a scalar")
     try:
@@ -174,12 +179,20 @@ def _bound_kernel(xp: Any, side: str) -> Any:
         s, v = inputs
         out_dtype = as_dtype(attrs["out_type"]).np
         lead = v.shape[:-1]
-        s2 = s.reshape((-1, s.shape[-1]))
-        v2 = v.reshape((-1, v.shape[-1]))
+        if s.ndim != v.ndim or s.ndim < 1 or tuple(s.shape[:-1]) != tuple(lead):
+            raise ValueError(
+                f"sorted_sequence {list(s.shape)} and values {list(v.shape)} must have the same rank >= 1 "
+                "and agree on all but the last axis"
+            )
+        rows = int(np.prod(lead, dtype=np.int64))
+        if s.shape[-1] == 0 or rows == 0 or v.shape[-1] == 0:  # nothing to search: every index is 0
+            return xp.zeros(v.shape, dtype=out_dtype)
+        s2 = s.reshape((rows, s.shape[-1]))
+        v2 = v.reshape((rows, v.shape[-1]))
         res: Any
         if xp is np:
-            rows = [np.searchsorted(a, b, side=side) for a, b in zip(s2, v2, strict=True)]  # type: ignore[call-overload]
-            res = np.array(rows, dtype=np.int64).reshape(v2.shape)
+            found = [np.searchsorted(a, b, side=side) for a, b in zip(s2, v2, strict=True)]  # type: ignore[call-overload]
+            res = np.array(found, dtype=np.int64).reshape(v2.shape)
         else:
             res = jax.vmap(lambda a, b: jnp.searchsorted(a, b, side=side))(s2, v2)
         return res.reshape(tuple(lead) + (v.shape[-1],)).astype(out_dtype)

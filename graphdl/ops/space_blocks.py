@@ -196,7 +196,7 @@ def space_to_batch(
     with a square block."""
     if block_size is None and block_shape is None:
         raise get_default_graph().located_error(GraphError, "space_to_batch", "block_size is required")
-    blocks = block_shape if block_shape is not None else [int(block_size)] * 2
+    blocks = block_shape if block_shape is not None else [_block_size(block_size, "space_to_batch")] * 2
     return space_to_batch_nd(input, blocks, paddings, name=name or "SpaceToBatchND")
 
 
@@ -207,7 +207,7 @@ def batch_to_space(
     with a square block."""
     if block_size is None and block_shape is None:
         raise get_default_graph().located_error(GraphError, "batch_to_space", "block_size is required")
-    blocks = block_shape if block_shape is not None else [int(block_size)] * 2
+    blocks = block_shape if block_shape is not None else [_block_size(block_size, "batch_to_space")] * 2
     return batch_to_space_nd(input, blocks, crops, name=name or "BatchToSpaceND")
 
 
@@ -235,6 +235,7 @@ def extract_image_patches(
 ) -> Tensor:
     """TF1 `tf.extract_image_patches(images, ksizes, strides, rates, padding)`: each (dilated)
     ksizes window of an NHWC image flattened into the depth axis, in (row, col, depth) order."""
+    from graphdl.ops.array import _known
     from graphdl.ops.joining import concat
     from graphdl.ops.padding import pad
 
@@ -246,13 +247,14 @@ def extract_image_patches(
     for what, v in args.items():
         if v is None:
             raise graph.located_error(GraphError, api, f"{what} is required")
-        lst = [int(a) for a in np.reshape(np.asarray(v), [-1])]
+        lst = [int(a) for a in _known(v, api, what)]
         if len(lst) != 4 or lst[0] != 1 or lst[3] != 1 or min(lst) < 1:
             raise graph.located_error(
                 ShapeError, api, f"{what} must be [1, rows, cols, 1] with positive sizes, got {v!r}"
             )
         vals[what] = lst
-    pad_name = str(padding).upper() if padding is not None else ""
+    pad_text = padding.decode() if isinstance(padding, bytes) else padding
+    pad_name = str(pad_text).upper() if pad_text is not None else ""
     if pad_name not in ("SAME", "VALID"):
         raise graph.located_error(GraphError, api, f"padding must be 'SAME' or 'VALID', got {padding!r}")
     x = convert_to_tensor(images)

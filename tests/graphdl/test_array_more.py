@@ -501,3 +501,87 @@ def test_extract_image_patches_gradient_counts_overlaps_and_errors() -> None:
         gd.extract_image_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "FULL")
     with pytest.raises(ShapeError, match="do not fit"):
         gd.extract_image_patches(x, [1, 5, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+
+
+# --- unknown ranks, empty inputs and argument types (review regressions) ----------------------------
+
+
+@pytest.mark.parametrize("kind", ["max", "prod", "mean", "sqrt_n"])
+def test_unsorted_segment_ops_with_unknown_rank_data_or_ids(kind: str) -> None:
+    # a placeholder without a shape (TF1's tf.placeholder(tf.int32)) for ids or data: the counts and the
+    # gradient's mask get their trailing size-1 axes when the graph runs, as TF1's
+    rng = np.random.default_rng(3)
+    v = rng.standard_normal((4, 3))
+    ids_v = np.array([0, 2, 2, 0], np.int32)  # no -1: see UnsortedSegmentSum (gathering.py)
+    fn = getattr(gd.math, f"unsorted_segment_{kind}")
+    ref_x = gd.constant(v)
+    ref = fn(ref_x, ids_v, 3)
+    ref_g = gd.gradients(gd.reduce_sum(ref * ref), ref_x)[0]
+    expected = run_both([ref, ref_g])
+    for data_shape, ids_shape in (([None, 3], None), (None, [None])):
+        x = gd.placeholder(gd.float64, data_shape)
+        ids = gd.placeholder(gd.int32, ids_shape)
+        y = fn(x, ids, 3)
+        g = gd.gradients(gd.reduce_sum(y * y), x)[0]
+        got = run_both([y, g], {x: v, ids: ids_v})
+        np.testing.assert_allclose(got[0], expected[0], rtol=1e-12)
+        np.testing.assert_allclose(got[1], expected[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["sum", "mean", "max", "prod"])
+def test_sorted_segment_gradient_with_unknown_rank_ids(kind: str) -> None:
+    rng = np.random.default_rng(4)
+    v = rng.standard_normal((4, 3))
+    ids_v = np.array([0, 1, 1, 3], np.int64)
+    fn = getattr(gd.math, f"segment_{kind}")
+    ref_x = gd.constant(v)
+    ref = fn(ref_x, ids_v)
+    expected = run_both(gd.gradients(gd.reduce_sum(ref * ref), ref_x)[0])
+    x = gd.placeholder(gd.float64, [None, 3])
+    ids = gd.placeholder(gd.int64)
+    g = gd.gradients(gd.reduce_sum(fn(x, ids) ** 2), x)[0]
+    with gd.Session(backend="interpreter") as s:  # fed sorted ids: interpreter only (see segment.py)
+        np.testing.assert_allclose(s.run(g, {x: v, ids: ids_v}), expected, rtol=1e-12)
+
+
+def test_sort_and_argsort_of_unknown_rank_along_the_last_axis() -> None:
+    v = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]], np.float32)
+    x = gd.placeholder(gd.float32)
+    y = gd.sort(x, direction="DESCENDING")
+    i = gd.argsort(x)
+    g = gd.gradients(gd.reduce_sum(y * np.array([1.0, 2.0, 3.0], np.float32)), x)[0]
+    got = run_both([y, i, g], {x: v})
+    np.testing.assert_array_equal(got[0], -np.sort(-v, axis=-1))
+    np.testing.assert_array_equal(got[1], np.argsort(v, axis=-1, kind="stable"))
+    np.testing.assert_array_equal(got[2], np.array([[1.0, 3.0, 2.0], [3.0, 1.0, 2.0]], np.float32))
+    with pytest.raises(ShapeError, match="known rank"):
+        gd.sort(x, axis=0)
+
+
+def test_searchsorted_into_an_empty_sequence_is_zero() -> None:
+    # TF1 gives index 0 for every value; NumPy's reshape and XLA's modulo by 0 failed here
+    s = gd.placeholder(gd.float32, [None, None])
+    v = gd.placeholder(gd.float32, [None, 2])
+    for side in ("left", "right"):
+        y = gd.searchsorted(s, v, side=side, out_type=gd.int64)
+        got = run_both(y, {s: np.zeros((2, 0), np.float32), v: np.ones((2, 2), np.float32)})
+        np.testing.assert_array_equal(got, np.zeros((2, 2), np.int64))
+        assert got.dtype == np.int64
+
+
+def test_space_to_batch_block_size_and_patch_arguments_as_numpy_or_tensors() -> None:
+    v = np.arange(2 * 4 * 4 * 1, dtype=np.float32).reshape(2, 4, 4, 1)
+    x = gd.placeholder(gd.float32, [None, 4, 4, 1])
+    a = gd.space_to_batch(x, np.zeros((2, 2), np.int64), block_size=gd.constant(2, gd.int64))
+    b = gd.batch_to_space(a, [[0, 0], [0, 0]], block_size=np.int64(2))
+    ref = gd.space_to_batch_nd(x, [2, 2], [[0, 0], [0, 0]])
+    p = gd.extract_image_patches(x, np.array([1, 2, 2, 1]), (1, 1, 1, 1), gd.constant([1, 1, 1, 1]), b"VALID")
+    pref = gd.extract_image_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+    got = run_both([a, ref, b, p, pref], {x: v})
+    np.testing.assert_array_equal(got[0], got[1])
+    np.testing.assert_array_equal(got[2], v)
+    np.testing.assert_array_equal(got[3], got[4])
+    with pytest.raises(ShapeError, match=r"space_to_batch.*block_size must be >= 2"):
+        gd.space_to_batch(x, [[0, 0], [0, 0]], block_size=1)
+    with pytest.raises(ShapeError, match=r"extract_image_patches.*strides must be known"):
+        gd.extract_image_patches(x, [1, 2, 2, 1], gd.placeholder(gd.int32, [4]), [1, 1, 1, 1], "VALID")

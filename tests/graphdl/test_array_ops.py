@@ -493,6 +493,14 @@ def test_unsorted_segment_sum():
     check(gd.unsorted_segment_sum(x, ids, 3), exp, {x: data})
 
 
+def test_unsorted_segment_sum_gradient_drops_negative_ids_with_unknown_ranks():
+    # rows with id -1 were dropped, so their gradient is 0 even when no rank is known at build time
+    x, ids = gd.placeholder(gd.float64), gd.placeholder(gd.int32)
+    w = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    (gx,) = gd.gradients(gd.reduce_sum(gd.unsorted_segment_sum(x, ids, 2) * w), [x])
+    check(gx, np.array([w[0], np.zeros(3), w[1]]), {x: np.ones((3, 3)), ids: np.array([0, -1, 1], np.int32)})
+
+
 def test_where_select_and_where_v2():
     c = np.array([[True, False, True], [False, True, False]])
     a, b = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 3))

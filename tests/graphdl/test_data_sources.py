@@ -377,3 +377,82 @@ def test_concatenate_shapes_and_namespaces() -> None:
     assert tf.data.get_output_types(a).name == "float32"
     got = list(d.range(10).apply(tf.data.experimental.shuffle_and_repeat(4, count=2, seed=1)))
     assert sorted(int(e) for e in got) == sorted(list(range(10)) * 2)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_python_lists_and_scalars_take_tf1_dtypes_and_train_a_float32_model(backend: str) -> None:
+    d = tf.data.Dataset
+    assert d.from_tensor_slices(([1, 2], [0.5, 1.5])).output_types == (tf.int32, tf.float32)
+    assert d.from_tensor_slices({"a": [1, 2], "b": [[1.0], [2.0]]}).output_types == {
+        "a": tf.int32,
+        "b": tf.float32,
+    }
+    assert d.from_tensors(3).output_types == tf.int32 and d.from_tensors(2**40).output_types == tf.int64
+    assert d.from_tensors([1.5, 2.0]).output_types == tf.float32
+    assert d.from_tensor_slices(np.zeros(3)).output_types == tf.float64  # NumPy keeps its own dtype
+    assert d.from_tensor_slices(np.arange(3)).output_types == tf.int64
+    g = tf.Graph()
+    with g.as_default():
+        xs = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]  # Python lists, as in TF1 tutorials
+        it = d.from_tensor_slices((xs, [0, 1, 1, 0])).repeat().batch(4).make_one_shot_iterator()
+        x, y = it.get_next()
+        w = tf.Variable(tf.zeros([2, 2]))
+        loss = tf.losses.sparse_softmax_cross_entropy(y, tf.matmul(x, w))
+        train = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+        init = tf.global_variables_initializer()
+    with tf.Session(graph=g, backend=backend) as sess:
+        sess.run(init)
+        first = sess.run([loss, train])[0]
+        for _ in range(5):
+            last = sess.run([loss, train])[0]
+    assert np.isclose(first, np.log(2.0)) and last < first
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batch_buffer_and_padding_given_as_tensors_fed_to_the_initializer(backend: str) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        size = tf.placeholder(tf.int64, [])
+        fill = tf.placeholder(tf.int32, [])
+        it = tf.data.Dataset.range(5).shuffle(size).batch(size).make_initializable_iterator()
+        nxt = it.get_next()
+        seqs = tf.data.Dataset.range(1, 4).map(lambda i: tf.fill([i], tf.cast(i, tf.int32)))
+        pit = seqs.padded_batch(size, [None], padding_values=fill).make_initializable_iterator()
+        pnxt = pit.get_next()
+        static = tf.data.Dataset.range(5).batch(tf.constant(2, tf.int64), drop_remainder=True)
+        padded = seqs.padded_batch(2, [3], padding_values=tf.constant(-1), drop_remainder=True)
+        assert static.output_shapes.as_list() == [2] and padded.output_shapes.as_list() == [2, 3]
+        assert tf.data.Dataset.range(5).batch(size, drop_remainder=True).output_shapes.as_list() == [None]
+        with pytest.raises(tf.errors.DTypeError, match="batch_size must be an integer scalar"):
+            tf.data.Dataset.range(5).batch(tf.constant(2.0))
+        with pytest.raises(tf.errors.DTypeError, match="padding value of type float32"):
+            seqs.padded_batch(2, [3], padding_values=tf.constant(0.0))
+    with tf.Session(graph=g, backend=backend) as sess:
+        for n in (2, 3):
+            sess.run(it.initializer, {size: n})
+            got = drain(sess, nxt)
+            assert [len(b) for b in got] == {2: [2, 2, 1], 3: [3, 2]}[n]
+            assert sorted(np.concatenate(got).tolist()) == [0, 1, 2, 3, 4]
+        sess.run(pit.initializer, {size: 2, fill: 9})
+        assert [b.tolist() for b in drain(sess, pnxt)] == [[[1, 9], [2, 2]], [[3, 3, 3]]]
+        sess.run(it.initializer, {size: 0})
+        with pytest.raises(tf.errors.InvalidArgumentError, match="batch_size must be positive, got 0"):
+            sess.run(nxt)
+
+
+def test_shapes_of_a_structure_are_read_up_to_its_types() -> None:
+    types = (tf.int64, tf.float32)
+    gen = tf.data.Dataset.from_generator(lambda: iter([([1, 2], 0.5)]), types, (None, None))
+    assert [s.dims for s in gen.output_shapes] == [None, None]
+    assert [e.tolist() for e in next(iter(gen))] == [[1, 2], 0.5]
+    it = tf.data.Iterator.from_structure(types, (None, [None]))
+    assert [s.dims for s in it.output_shapes] == [None, (None,)]
+    assert tf.data.Iterator.from_structure(tf.float32, [None, 3]).output_shapes.as_list() == [None, 3]
+    g = tf.Graph()
+    with g.as_default():
+        bad = tf.data.Dataset.from_generator(lambda: iter([1]), tf.int32).apply(
+            tf.data.experimental.unbatch()
+        )
+        nxt = bad.make_one_shot_iterator().get_next()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="unbatch: every component needs"):
+        tf.Session(graph=g, backend="interpreter").run(nxt)

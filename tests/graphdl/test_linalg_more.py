@@ -231,6 +231,46 @@ def test_solve_ls_qr_path_equals_lstsq() -> None:
     np.testing.assert_allclose(got[1], want, rtol=1e-8)
 
 
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("l2", [0.0, 0.5])
+def test_solve_ls_with_rows_fed_at_run_time(fast, l2) -> None:
+    # a regression's design matrix is fed as [None, k]: TF1 chooses the branch when it runs
+    rng = np.random.default_rng(5)  # not RNG: the tests below keep their inputs
+    a, b = rng.standard_normal((7, 3)), rng.standard_normal((7, 2))
+    with gd.Graph().as_default():
+        x = gd.placeholder(gd.float64, [None, 3])
+        y = gd.placeholder(gd.float64, [None, 2])
+        sol = gd.matrix_solve_ls(x, y, l2, fast=fast)
+        assert sol.shape.as_list() == [3, 2]
+        fetches = [sol]
+        if fast or l2:
+            fetches += gd.gradients(gd.reduce_sum(sol * sol), [x, y])
+        got = run_both(fetches, {x: a, y: b}, rtol=1e-8, atol=1e-9)
+    want = np.linalg.solve(a.T @ a + l2 * np.eye(3), a.T @ b)
+    np.testing.assert_allclose(got[0], want, rtol=1e-8)
+    if len(got) > 1:  # against the same loss with the static shapes
+        with gd.Graph().as_default():
+            xs, ys = gd.constant(a), gd.constant(b)
+            sol = gd.matrix_solve_ls(xs, ys, l2, fast=fast)
+            want_g = run_both(gd.gradients(gd.reduce_sum(sol * sol), [xs, ys]))
+        np.testing.assert_allclose(got[1], want_g[0], rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(got[2], want_g[1], rtol=1e-7, atol=1e-9)
+
+
+def test_solve_ls_of_unknown_shape_checks_rows_when_it_runs() -> None:
+    with gd.Graph().as_default():
+        x = gd.placeholder(gd.float64, [None, 4])
+        y = gd.placeholder(gd.float64, [None, 1])
+        sol = gd.matrix_solve_ls(x, y)
+        feeds = {x: np.ones((2, 4)), y: np.ones((2, 1))}
+        for backend in ("interpreter", "xla"):
+            with (
+                gd.Session(backend=backend) as sess,
+                pytest.raises(gd.errors.InvalidArgumentError, match=r"matrix_solve_ls.*M >= N"),
+            ):
+                sess.run(sol, feeds)
+
+
 def test_diagonal_ops_against_numpy() -> None:
     x = RNG.standard_normal((2, 3, 5))
     t = RNG.standard_normal((2, 3))

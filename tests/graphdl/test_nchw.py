@@ -326,6 +326,20 @@ def test_nchw_errors_name_the_op_and_the_line() -> None:
             gd.layers.Conv2D(4, 3, data_format="NCHW")
 
 
+def test_a_layers_bad_data_format_is_a_graphdl_error_naming_the_layer_and_the_line() -> None:
+    from graphdl.errors import GraphError
+
+    for make, name in (
+        (lambda: gd.layers.Conv2D(4, 3, data_format="NCHW"), "conv2d"),
+        (lambda: gd.layers.MaxPooling2D(2, 2, data_format="nchw"), "max_pooling2d"),
+        (lambda: gd.layers.AveragePooling2D(2, 2, data_format="NHWC"), "average_pooling2d"),
+        (lambda: gd.layers.Conv2DTranspose(4, 3, data_format="channels_middle"), "conv2d_transpose"),
+        (lambda: gd.layers.SeparableConv2D(4, 3, data_format="NCHW"), "separable_conv2d"),
+    ):
+        with pytest.raises(GraphError, match=rf"^{name} \(test_nchw\.py:\d+\): data_format must be"):
+            make()
+
+
 # --- layers -----------------------------------------------------------------------------------------------
 
 

@@ -124,6 +124,20 @@ def test_lrn_gradient_and_second_order() -> None:
     )
 
 
+def test_lrn_gradient_with_depth_known_only_when_fed() -> None:
+    # the band of the gradient is built in the graph when the depth is unknown ([None, ..., None])
+    x0 = np.random.default_rng(3).standard_normal((2, 2, 3, 6))
+    for shape in ([None, 2, 3, None], None):
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float64, shape)
+            known = tf.placeholder(tf.float64, [None, 2, 3, 6])
+            w = np.arange(6.0)
+            (gx,) = tf.gradients(tf.reduce_sum(tf.nn.lrn(x, 2, 0.5, 0.1, 0.75) * w), x)
+            (gk,) = tf.gradients(tf.reduce_sum(tf.nn.lrn(known, 2, 0.5, 0.1, 0.75) * w), known)
+            got, want = run_both([gx, gk], {x: x0, known: x0}, tol=1e-9)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
 def test_lrn_errors() -> None:
     with pytest.raises(ShapeError, match=r"local_response_normalization.*4-D"):
         tf.nn.lrn(tf.zeros([2, 3, 4]))

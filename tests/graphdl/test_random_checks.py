@@ -109,6 +109,42 @@ def test_multinomial_int32_and_bad_logits() -> None:
         tf.multinomial(tf.zeros([3]), 2)
 
 
+def test_random_crop_gradient_flows_at_the_crop_offset() -> None:
+    # TF1's random_crop is a slice at a random offset, so gradients reach value (zero outside the crop),
+    # also with a value of unknown size as an image pipeline feeds it
+    tf.reset_default_graph()
+    tf.set_random_seed(3)
+    img = np.random.default_rng(0).standard_normal((5, 4, 3)).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, None, 3])
+    c = tf.random_crop(x, [2, 2, 3])
+    g = tf.gradients(tf.reduce_sum(c * c), x)[0]
+    assert g is not None
+    interp, xla = run_both([c, g], {x: img}, runs=4)
+    corners = set()
+    for (ci, gi), (cx, gx) in zip(interp, xla, strict=True):
+        np.testing.assert_array_equal(ci, cx)
+        np.testing.assert_array_equal(gi, gx)
+        inside = gi != 0
+        i, j, _ = np.argwhere(inside)[0]
+        assert inside.sum() == 12 and inside[i : i + 2, j : j + 2].all()
+        np.testing.assert_array_equal(ci, img[i : i + 2, j : j + 2])  # the crop of this same run
+        np.testing.assert_allclose(gi[inside], 2 * img[inside], rtol=1e-6)
+        corners.add((i, j))
+    assert len(corners) > 1  # a new offset each run, followed by the gradient
+
+
+def test_multinomial_num_samples_int64_and_no_classes_on_both_backends() -> None:
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, None])
+    m = tf.multinomial(x, tf.constant(3, tf.int64), seed=1)
+    assert m.shape.as_list() == [None, 3]
+    with pytest.raises(DTypeError, match=r"multinomial.*num_samples must be an integer"):
+        tf.multinomial(x, tf.constant(3.0))
+    for b in BACKENDS:  # XLA returned zeros where the interpreter raised
+        with tf.Session(backend=b) as s, pytest.raises(tf.errors.ExecutionError, match="at least one class"):
+            s.run(m, {x: np.zeros((2, 0), np.float32)})
+
+
 def test_same_seed_same_numbers_new_graph() -> None:
     res = []
     for _ in range(2):

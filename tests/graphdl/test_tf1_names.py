@@ -138,3 +138,14 @@ def test_tf_errors_classes() -> None:
         v = tf.Variable(1.0)
         with tf.Session() as sess, pytest.raises(tf.errors.OpError, match="uninitialized"):
             sess.run(v + 1.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_python_ints_beyond_int32_become_int64(backend: str) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        big, mixed, small = tf.constant(2**40), tf.constant([1, -(2**33)]), tf.constant([1, 2])
+        with tf.Session(graph=g, backend=backend) as sess:
+            b, m = sess.run([big, mixed])
+    assert big.dtype == tf.int64 and mixed.dtype == tf.int64 and small.dtype == tf.int32  # as TF1
+    assert int(b) == 2**40 and m.tolist() == [1, -(2**33)]
