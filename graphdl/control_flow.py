@@ -71,6 +71,12 @@ def _predicate(graph: Graph, pred: Any, api: str) -> Tensor:
         raise graph.located_error(
             ShapeError, api, f"the predicate must be a scalar, got shape {p.shape.short()}"
         )
+    if (
+        p.shape.ndims is None
+    ):  # a placeholder of unknown shape: a scalar when fed, so the branches keep their shapes
+        from graphdl.ops.array import reshape
+
+        p = reshape(p, [], name="pred_scalar")
     return p
 
 

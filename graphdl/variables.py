@@ -45,7 +45,13 @@ class Variable:
         if initial_value is None:
             raise GraphError("Variable: initial_value must be given")
         graph = get_default_graph()
-        with graph.name_scope(_scope if _scope is not None else (name or "Variable")) as scope:
+        # as TF1's init_scope: a variable and its initializer never take the enclosing control
+        # dependencies (an optimizer's slots made under `control_dependencies(UPDATE_OPS)` must not
+        # make the initializer run the updates)
+        with (
+            graph.control_dependencies(None),
+            graph.name_scope(_scope if _scope is not None else (name or "Variable")) as scope,
+        ):
             with graph.name_scope("Initializer" if _scope is not None else "initial_value"):
                 init = initial_value() if callable(initial_value) else initial_value
                 if dtype is not None and not isinstance(init, Tensor) and not hasattr(init, "_as_tensor"):

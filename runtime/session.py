@@ -93,6 +93,11 @@ def _writeable(arr: Any) -> Any:
     return arr if not isinstance(arr, np.ndarray) or arr.flags.writeable else arr.copy()
 
 
+def _scalar(arr: Any) -> Any:
+    """A fetched 0-d array as a NumPy scalar (np.float32(0.5)), as TF1's `Session.run` returns it."""
+    return arr[()] if arr.__class__ is np.ndarray and not arr.ndim else arr
+
+
 def _block(values: Any) -> None:
     """Wait for a dispatched computation (TF1's run is synchronous; feeds may be reused after it)."""
     from graphdl._jax import jax
@@ -293,7 +298,8 @@ class Session:
 
             def pure_runner(arrays: Any) -> Any:
                 session._step += 1
-                return to_numpy(pure(tuple(arrays))[0])
+                out = to_numpy(pure(tuple(arrays))[0])
+                return out if out.ndim else out[()]
 
             return pure_runner
 
@@ -326,8 +332,10 @@ class Session:
                     _block(writes)  # TF1's run returns when the update is done
                 return None if bare else rebuild([None] * len(op_fetches))
             if bare:
-                return convert(values[0])
-            return rebuild([None if op else convert(v) for op, v in zip(op_fetches, values, strict=True)])
+                return _scalar(convert(values[0]))
+            return rebuild(
+                [None if op else _scalar(convert(v)) for op, v in zip(op_fetches, values, strict=True)]
+            )
 
         return runner
 
@@ -370,14 +378,6 @@ class Session:
             feeds[t.name] = convert_feed(t, v)
         sig = tuple(sorted((n, a.shape) for n, a in feeds.items()))
         return feeds, sig
-
-    def _to_numpy(self, v: Any) -> Any:
-        if v is None:
-            return None
-        arr = self._backend.to_numpy(v)
-        if isinstance(arr, np.ndarray) and not arr.flags.writeable:
-            arr = arr.copy()
-        return arr
 
     def _backend_store(self, writes: Mapping[str, Any]) -> dict[str, Any]:
         out = {}

@@ -66,7 +66,12 @@ def _identity(x: Tensor) -> Tensor:
 
 
 def _training_factor(training: Any, dtype: Any) -> Tensor:
-    """A boolean `training` tensor as 1.0 / 0.0 of `dtype` (for arithmetic switching)."""
+    """A boolean `training` tensor as 1.0 / 0.0 of `dtype` (for arithmetic switching). A placeholder of
+    unknown shape is taken as the scalar TF1 requires, so the layer's output keeps its input's shape."""
+    from graphdl.ops.array import reshape
     from graphdl.ops.math import cast
 
-    return cast(convert_to_tensor(training), dtype, name="training_factor")
+    t = convert_to_tensor(training)
+    if t.shape.ndims is None:
+        t = reshape(t, [], name="training_scalar")
+    return cast(t, dtype, name="training_factor")

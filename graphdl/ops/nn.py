@@ -108,9 +108,17 @@ def _bias_add_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
     if not v.dtype.is_floating:
         return [None, None]
     rank = v.shape.ndims
+    fmt = node.attrs.get("data_format", "NHWC")
     if rank is None:
-        raise GraphError(f"{node.describe()}: the gradient of bias_add needs the rank of its value")
-    c = _channel_axis(rank, node.attrs.get("data_format", "NHWC"))
+        if str(fmt).startswith("NC"):
+            raise GraphError(
+                f"{node.describe()}: the gradient of a channels-first bias_add needs the rank of its value"
+            )
+        # channels last, rank known only when the graph runs: sum every row of [-1, channels]
+        from graphdl.ops.array import reshape, size
+
+        return [g, reduce_sum(reshape(g, [-1, size(node.inputs[1])]), axis=0)]
+    c = _channel_axis(rank, fmt)
     return [g, reduce_sum(g, axis=[i for i in range(rank) if i != c])]
 
 

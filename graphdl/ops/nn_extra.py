@@ -126,8 +126,14 @@ def dropout(x: Any, keep_prob: Any = None, noise_shape: Any = None, seed: int | 
             ns = [None if d is None else int(d) for d in as_shape(noise_shape).as_list()]
         s1, s2 = _op_seeds(seed)
         attrs = {"noise_shape": ns, "seed": s1, "seed2": s2}
+        if keep.shape.ndims not in (0, None):
+            raise graph.located_error(
+                ShapeError, "dropout", f"keep_prob must be a scalar, got shape {keep.shape.short()}"
+            )
         mask = graph.create_op("DropoutMask", [xt, keep], attrs, name="mask").outputs[0]
-        return multiply(realdiv(xt, keep, name="div"), mask, name=scope)
+        out = multiply(realdiv(xt, keep, name="div"), mask, name=scope)
+        out.set_shape(xt.shape)  # as TF1: a keep_prob placeholder of unknown shape is still a scalar
+        return out
 
 
 # --- composites --------------------------------------------------------------------------------------

@@ -113,7 +113,12 @@ class Saver:
             return None
         prefix = save_path
         if global_step is not None:
-            step = global_step if isinstance(global_step, int | np.integer) else sess.run(global_step)
+            known = isinstance(global_step, int | np.integer) or (
+                isinstance(global_step, np.ndarray)
+                and global_step.ndim == 0
+                and global_step.dtype.kind in "iu"
+            )
+            step = global_step if known else sess.run(global_step)
             prefix = f"{save_path}-{int(step):08d}" if self._pad else f"{save_path}-{int(step)}"
         values = sess.variable_values()
         missing = [n for n, v in self._vars.items() if v.op.name not in values]

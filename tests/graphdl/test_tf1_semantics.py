@@ -1,0 +1,130 @@
+"""TF1 behaviours that real course programs rely on (each found running one): static shapes kept through
+dropout, batch norm and tf.cond fed an unshaped placeholder; bias_add's gradient without a static rank;
+variable initializers outside the enclosing control dependencies; scalars fetched as NumPy scalars."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import graphdl as tf
+
+BACKENDS = ["interpreter", "xla"]
+
+
+def test_dropout_keeps_the_static_shape_with_an_unshaped_keep_prob() -> None:
+    # text CNNs feed `keep_prob = tf.placeholder(tf.float32)` (no shape); TF1 sets x's shape on the result
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 96])
+        keep = tf.placeholder(tf.float32)
+        d = tf.nn.dropout(x, keep)
+        assert d.shape.as_list() == [None, 96]
+        with pytest.raises(tf.ShapeError, match="keep_prob must be a scalar"):
+            tf.nn.dropout(x, tf.placeholder(tf.float32, [2]))
+        for backend in BACKENDS:
+            with tf.Session(graph=g, backend=backend) as sess:
+                out = sess.run(d, {x: np.ones((3, 96), np.float32), keep: 1.0})
+            np.testing.assert_array_equal(out, np.ones((3, 96), np.float32))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bias_add_gradient_without_a_static_rank(backend: str) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32)  # rank known only when fed
+        b = tf.Variable(tf.zeros([2]))
+        (gb,) = tf.gradients(tf.reduce_sum(tf.square(tf.nn.bias_add(x, b))), [b])
+        xv = np.arange(12, dtype=np.float32).reshape(2, 3, 2)
+        with tf.Session(graph=g, backend=backend) as sess:
+            sess.run(tf.global_variables_initializer())
+            got = sess.run(gb, {x: xv})
+    np.testing.assert_allclose(got, 2 * xv.reshape(-1, 2).sum(0))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_unshaped_training_flag_and_cond_predicate_keep_branch_shapes(backend: str) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 6, 6, 1])
+        training = tf.placeholder(tf.bool)  # the usual `is_training` placeholder, no shape
+        h = tf.layers.batch_normalization(tf.layers.conv2d(x, 4, 3, padding="same"), training=training)
+        assert h.shape.as_list() == [None, 6, 6, 4]
+        c = tf.cond(training, lambda: h, lambda: 2.0 * h)
+        assert c.shape.as_list() == [None, 6, 6, 4]
+        out = tf.layers.conv2d(tf.nn.relu(c), 2, 3)  # needs the channels: failed before
+        assert out.shape.as_list() == [None, 4, 4, 2]
+        xv = np.random.default_rng(0).standard_normal((2, 6, 6, 1)).astype(np.float32)
+        with tf.Session(graph=g, backend=backend) as sess:
+            sess.run(tf.global_variables_initializer())
+            a, b = sess.run([h, c], {x: xv, training: True})
+            a2, b2 = sess.run([h, c], {x: xv, training: False})
+    np.testing.assert_allclose(b, a, rtol=1e-6)
+    np.testing.assert_allclose(b2, 2 * a2, rtol=1e-6)
+    np.testing.assert_allclose(a.mean(axis=(0, 1, 2)), 0, atol=1e-5)  # training: batch statistics
+
+
+def test_variables_made_under_control_dependencies_initialize_alone() -> None:
+    # tf.layers batch norm + `with control_dependencies(UPDATE_OPS): AdamOptimizer().minimize(...)`:
+    # Adam's slots must not make the initializer run the updates
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.Variable(1.0, name="a")
+        upd = a.assign_add(1.0)
+        with tf.control_dependencies([upd]):
+            b = tf.Variable(2.0, name="b")
+            c = b * 3.0  # ops made here still take the dependency
+        assert not b.initializer.control_inputs and upd.op in c.op.control_inputs
+        with tf.Session(graph=g) as sess:
+            sess.run(tf.global_variables_initializer())
+            assert sess.run([a, b]) == [1.0, 2.0]
+
+
+def test_batch_norm_update_ops_with_adam_trains() -> None:
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(1)
+        x = tf.placeholder(tf.float32, [None, 4])
+        training = tf.placeholder(tf.bool)
+        h = tf.layers.batch_normalization(tf.layers.dense(x, 8), training=training)
+        loss = tf.reduce_mean(tf.square(tf.layers.dense(tf.nn.relu(h), 1) - 1.0))
+        with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+            step = tf.train.AdamOptimizer(0.05).minimize(loss)
+        moving_mean = [v for v in tf.global_variables() if "moving_mean" in v.name][0]
+        xv = np.random.default_rng(2).standard_normal((16, 4)).astype(np.float32) + 3.0
+        with tf.Session(graph=g) as sess:
+            sess.run(tf.global_variables_initializer())
+            first = sess.run(loss, {x: xv, training: True})
+            for _ in range(40):
+                sess.run(step, {x: xv, training: True})
+            last = sess.run(loss, {x: xv, training: True})
+            mm = sess.run(moving_mean)
+    assert last < 0.1 * first
+    assert np.abs(mm).max() > 0  # the update ops ran with each step
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_scalars_are_fetched_as_numpy_scalars(backend: str) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        s, v = tf.constant(1.5), tf.constant([1, 2])
+        with tf.Session(graph=g, backend=backend) as sess:
+            one, (two, vec) = sess.run(s), sess.run([s * 2, v])
+    assert type(one) is np.float32 and one == 1.5 and type(two) is np.float32 and two == 3.0
+    assert isinstance(vec, np.ndarray) and vec.tolist() == [1, 2]
+
+
+def test_saver_takes_a_fetched_global_step(tmp_path: os.PathLike) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        gs = tf.Variable(0, trainable=False)
+        inc = tf.assign_add(gs, 1)
+        saver = tf.train.Saver()
+        with tf.Session(graph=g) as sess:
+            sess.run(tf.global_variables_initializer())
+            step = sess.run(inc)
+            path = saver.save(sess, os.path.join(tmp_path, "m"), global_step=step)
+            path2 = saver.save(sess, os.path.join(tmp_path, "m"), global_step=np.array(7))
+    assert path.endswith("m-1") and path2.endswith("m-7")
