@@ -92,7 +92,7 @@ def test_batch_norm_update_ops_with_adam_trains() -> None:
         loss = tf.reduce_mean(tf.square(tf.layers.dense(tf.nn.relu(h), 1) - 1.0))
         with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
             step = tf.train.AdamOptimizer(0.05).minimize(loss)
-        moving_mean = [v for v in tf.global_variables() if "moving_mean" in v.name][0]
+        moving_mean = next(v for v in tf.global_variables() if "moving_mean" in v.name)
         xv = np.random.default_rng(2).standard_normal((16, 4)).astype(np.float32) + 3.0
         with tf.Session(graph=g) as sess:
             sess.run(tf.global_variables_initializer())
