@@ -104,15 +104,17 @@ def load_file(base: str, train_dir: str | None = None, download: bool = True) ->
 
 
 class DataSet:
-    """Images (float32 in [0, 1], flattened to 784) and labels, with TF1's `next_batch`."""
+    """Images (float32 in [0, 1], flattened to 784, or [28, 28, 1] with reshape=False) and labels, with
+    TF1's `next_batch`."""
 
     def __init__(
         self, images: np.ndarray, labels: np.ndarray, seed: int | None = None, reshape: bool = True
     ) -> None:
         if images.shape[0] != labels.shape[0]:
             raise DatasetError(f"{images.shape[0]} images but {labels.shape[0]} labels")
-        if reshape and images.ndim == 3:
-            images = images.reshape(images.shape[0], images.shape[1] * images.shape[2])
+        if images.ndim == 3:  # TF1's reader: [n, rows * cols], or [n, rows, cols, 1] with reshape=False
+            n, rows, cols = images.shape
+            images = images.reshape(n, rows * cols) if reshape else images.reshape(n, rows, cols, 1)
         self._images = images
         self._labels = labels
         self._num_examples = images.shape[0]

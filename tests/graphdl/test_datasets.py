@@ -44,6 +44,15 @@ def test_read_small_files(tmp_path, no_checksums, gz):
     assert ds.validation.labels[0].argmax() == arrays["train-labels-idx1-ubyte"][0]
 
 
+def test_reshape_false_keeps_images_as_28_by_28_by_1(tmp_path, no_checksums):
+    # TF1's reader: reshape=False gives [n, rows, cols, depth 1], what a CNN's placeholder takes
+    arrays = _write_set(str(tmp_path))
+    ds = mnist.read_data_sets(str(tmp_path), one_hot=True, reshape=False, validation_size=5, download=False)
+    assert ds.train.images.shape == (25, 28, 28, 1) and ds.test.images.shape == (10, 28, 28, 1)
+    np.testing.assert_allclose(ds.validation.images[0, :, :, 0], arrays["train-images-idx3-ubyte"][0] / 255.0)
+    assert ds.train.next_batch(4)[0].shape == (4, 28, 28, 1)
+
+
 def test_next_batch_shuffles_each_epoch(tmp_path, no_checksums):
     _write_set(str(tmp_path))
     ds = mnist.read_data_sets(str(tmp_path), validation_size=0, seed=1, download=False)
