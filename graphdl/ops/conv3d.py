@@ -25,6 +25,7 @@ from graphdl.convert import convert_operands, make_tensor
 from graphdl.errors import ShapeError
 from graphdl.ops.common import require_float, require_same_dtype, spec
 from graphdl.ops.conv_args import _fail, _padding
+from graphdl.ops.pool import pool_infer_rules
 from graphdl.ops.window import out_size
 from graphdl.registry import Sample, TensorSpec, register
 from graphdl.tensor import Tensor
@@ -257,38 +258,7 @@ def _pooled(x: TensorSpec, attrs: Mapping[str, Any]) -> list[Any]:
     return [xs[0], *(out_size(xs[a], k[a], s[a], 1, attrs["padding"])[0] for a in (1, 2, 3)), xs[4]]
 
 
-def _pool_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    return [spec(_pooled(inputs[0], attrs), inputs[0].dtype)]
-
-
-def _check_pooled(x: TensorSpec, t: TensorSpec, attrs: Mapping[str, Any], what: str) -> None:
-    expect = _pooled(x, attrs)
-    if not t.shape.is_compatible_with(expect):
-        raise ShapeError(f"{what} has shape {t.shape.short()}, pooling the input gives {expect}")
-
-
-def _max_grad_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    x, y, dy = inputs
-    dtype = require_same_dtype(inputs)
-    _check_pooled(x, y, attrs, "orig_output")
-    _check_pooled(x, dy, attrs, "grad")
-    return [spec(x.shape, dtype)]
-
-
-def _max_grad_grad_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    x, y, gx = inputs
-    dtype = require_same_dtype(inputs)
-    _check_pooled(x, y, attrs, "orig_output")
-    if not gx.shape.is_compatible_with(x.shape):
-        raise ShapeError(f"grad has shape {gx.shape.short()}, the input has {x.shape.short()}")
-    return [spec(_pooled(x, attrs), dtype)]
-
-
-def _avg_grad_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    like, dy = inputs
-    dtype = require_same_dtype(inputs)
-    _check_pooled(like, dy, attrs, "grad")
-    return [spec(like.shape, dtype)]
+_pool_infer, _max_grad_infer, _max_grad_grad_infer, _avg_grad_infer = pool_infer_rules(_pooled)
 
 
 # --- gradients ---------------------------------------------------------------------------------------

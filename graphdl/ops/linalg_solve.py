@@ -42,16 +42,21 @@ def _solve_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[Ten
     return [TensorSpec(TensorShape([*batch, m, db[-1]]), b.dtype)]
 
 
-def _solve_eval(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
-    a, b = inputs
-    if attrs["adjoint"]:
+def _np_solve(a: np.ndarray, b: np.ndarray, adjoint: bool, singular: str) -> np.ndarray:
+    """a (or its transpose) solved against b; empty systems give zeros, a singular a a ValueError."""
+    if adjoint:
         a = np.swapaxes(a, -1, -2)
     if a.shape[-1] == 0 or b.shape[-1] == 0:
         return np.zeros(b.shape, b.dtype)
     try:
         return np.linalg.solve(a, b)
     except np.linalg.LinAlgError:
-        raise ValueError("Input matrix is not invertible.") from None
+        raise ValueError(singular) from None
+
+
+def _solve_eval(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
+    a, b = inputs
+    return _np_solve(a, b, attrs["adjoint"], "Input matrix is not invertible.")
 
 
 def _solve_lower(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
@@ -97,14 +102,7 @@ def matrix_solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None 
 def _tri_eval(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
     a, b = inputs
     a = np.tril(a) if attrs["lower"] else np.triu(a)
-    if attrs["adjoint"]:
-        a = np.swapaxes(a, -1, -2)
-    if a.shape[-1] == 0 or b.shape[-1] == 0:
-        return np.zeros(b.shape, b.dtype)
-    try:
-        return np.linalg.solve(a, b)
-    except np.linalg.LinAlgError:
-        raise ValueError("Input matrix is not invertible (a zero on its diagonal).") from None
+    return _np_solve(a, b, attrs["adjoint"], "Input matrix is not invertible (a zero on its diagonal).")
 
 
 def _tri_lower(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:

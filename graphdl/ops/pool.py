@@ -14,8 +14,8 @@ gradient; the routing is piecewise constant in x), as are AvgPool and AvgPoolGra
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -192,38 +192,52 @@ def _pooled(x: TensorSpec, attrs: Mapping[str, Any]) -> list[Any]:
     return xs
 
 
-def _pool_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    return [spec(_pooled(inputs[0], attrs), inputs[0].dtype)]
+class PoolInferRules(NamedTuple):
+    """The infer rules of a pooling family: the pool, MaxPoolGrad, MaxPoolGradGrad and AvgPoolGrad."""
+
+    pool: Any
+    max_grad: Any
+    max_grad_grad: Any
+    avg_grad: Any
 
 
-def _check_pooled(x: TensorSpec, t: TensorSpec, attrs: Mapping[str, Any], what: str) -> None:
-    expect = _pooled(x, attrs)
-    if not t.shape.is_compatible_with(expect):
-        raise ShapeError(f"{what} has shape {t.shape.short()}, pooling the input gives {expect}")
+def pool_infer_rules(pooled: Callable[[TensorSpec, Mapping[str, Any]], Any]) -> PoolInferRules:
+    """The four infer rules of a pooling family, given its rule for the pooled shape of an input
+    (2-D pooling here, 3-D in ops/conv3d.py)."""
+
+    def check_pooled(x: TensorSpec, t: TensorSpec, attrs: Mapping[str, Any], what: str) -> None:
+        expect = pooled(x, attrs)
+        if not t.shape.is_compatible_with(expect):
+            raise ShapeError(f"{what} has shape {t.shape.short()}, pooling the input gives {expect}")
+
+    def pool_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+        return [spec(pooled(inputs[0], attrs), inputs[0].dtype)]
+
+    def max_grad_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+        x, y, dy = inputs
+        dtype = require_same_dtype(inputs)
+        check_pooled(x, y, attrs, "orig_output")
+        check_pooled(x, dy, attrs, "grad")
+        return [spec(x.shape, dtype)]
+
+    def max_grad_grad_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+        x, y, gx = inputs
+        dtype = require_same_dtype(inputs)
+        check_pooled(x, y, attrs, "orig_output")
+        if not gx.shape.is_compatible_with(x.shape):
+            raise ShapeError(f"grad has shape {gx.shape.short()}, the input has {x.shape.short()}")
+        return [spec(pooled(x, attrs), dtype)]
+
+    def avg_grad_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+        like, dy = inputs
+        dtype = require_same_dtype(inputs)
+        check_pooled(like, dy, attrs, "grad")
+        return [spec(like.shape, dtype)]
+
+    return PoolInferRules(pool_infer, max_grad_infer, max_grad_grad_infer, avg_grad_infer)
 
 
-def _max_grad_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    x, y, dy = inputs
-    dtype = require_same_dtype(inputs)
-    _check_pooled(x, y, attrs, "orig_output")
-    _check_pooled(x, dy, attrs, "grad")
-    return [spec(x.shape, dtype)]
-
-
-def _max_grad_grad_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    x, y, gx = inputs
-    dtype = require_same_dtype(inputs)
-    _check_pooled(x, y, attrs, "orig_output")
-    if not gx.shape.is_compatible_with(x.shape):
-        raise ShapeError(f"grad has shape {gx.shape.short()}, the input has {x.shape.short()}")
-    return [spec(_pooled(x, attrs), dtype)]
-
-
-def _avg_grad_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
-    like, dy = inputs
-    dtype = require_same_dtype(inputs)
-    _check_pooled(like, dy, attrs, "grad")
-    return [spec(like.shape, dtype)]
+_pool_infer, _max_grad_infer, _max_grad_grad_infer, _avg_grad_infer = pool_infer_rules(_pooled)
 
 
 # --- gradients ---------------------------------------------------------------------------------------
