@@ -108,8 +108,18 @@ class DataSet:
     TF1's `next_batch`."""
 
     def __init__(
-        self, images: np.ndarray, labels: np.ndarray, seed: int | None = None, reshape: bool = True
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        seed: int | None = None,
+        reshape: bool = True,
+        fake_data: bool = False,
+        one_hot: bool = False,
     ) -> None:
+        # TF1's fake_data: 10,000 examples, every image all ones, every label class 0 (for smoke tests)
+        self._fake = (reshape, one_hot) if fake_data else None
+        if fake_data:
+            images, labels = np.zeros((10000, 0), np.float32), np.zeros((10000,), np.int64)
         if images.shape[0] != labels.shape[0]:
             raise DatasetError(f"{images.shape[0]} images but {labels.shape[0]} labels")
         if images.ndim == 3:  # TF1's reader: [n, rows * cols], or [n, rows, cols, 1] with reshape=False
@@ -138,8 +148,16 @@ class DataSet:
     def epochs_completed(self) -> int:
         return self._epochs_completed
 
-    def next_batch(self, batch_size: int, shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """The next `batch_size` examples; reshuffles at each epoch, as TF1's reader does."""
+    def next_batch(
+        self, batch_size: int, fake_data: bool = False, shuffle: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The next `batch_size` examples; reshuffles at each epoch, as TF1's reader does (TF1's
+        signature: `fake_data` comes before `shuffle`)."""
+        if fake_data or self._fake is not None:
+            reshape, one_hot = self._fake if self._fake is not None else (True, self._labels.ndim == 2)
+            image_shape = (784,) if reshape else (28, 28, 1)
+            label = np.eye(10, dtype=np.float32)[0] if one_hot else np.int64(0)
+            return np.ones((batch_size, *image_shape), np.float32), np.stack([label] * batch_size)
         start = self._index_in_epoch
         if self._epochs_completed == 0 and start == 0 and shuffle:
             self._shuffle()
@@ -185,6 +203,7 @@ def dense_to_one_hot(labels: np.ndarray, num_classes: int = 10) -> np.ndarray:
 
 def read_data_sets(
     train_dir: str | None = None,
+    fake_data: bool = False,
     one_hot: bool = False,
     dtype: type = np.float32,
     reshape: bool = True,
@@ -192,7 +211,14 @@ def read_data_sets(
     seed: int | None = None,
     download: bool = True,
 ) -> Datasets:
-    """TF1's `input_data.read_data_sets`: train (55,000), validation (5,000) and test (10,000)."""
+    """TF1's `input_data.read_data_sets`: train (55,000), validation (5,000) and test (10,000).
+    `fake_data=True` reads nothing and gives TF1's fake sets (images of ones, labels of class 0)."""
+    if fake_data:
+        fake = [
+            DataSet(np.zeros(0), np.zeros(0), seed, reshape, fake_data=True, one_hot=one_hot)
+            for _ in range(3)
+        ]
+        return Datasets(train=fake[0], validation=fake[1], test=fake[2])
     arrays = {k: load_file(v, train_dir, download) for k, v in FILES.items()}
     for split in ("train", "test"):
         n_img, n_lab = arrays[f"{split}_images"].shape[0], arrays[f"{split}_labels"].shape[0]

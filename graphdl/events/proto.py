@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 import sys
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -130,9 +131,15 @@ def histogram_proto(values: np.ndarray) -> bytes:
 
 
 def event(
-    wall_time: float, step: int = 0, *, file_version: str = "", summary: bytes = b"", graph_def: bytes = b""
+    wall_time: float,
+    step: int = 0,
+    *,
+    file_version: str = "",
+    summary: bytes = b"",
+    graph_def: bytes = b"",
+    tagged_run_metadata: bytes = b"",
 ) -> bytes:
-    """An Event with whichever of file_version, graph_def and summary is given."""
+    """An Event with whichever of file_version, graph_def, summary and tagged_run_metadata is given."""
     out = f_double(1, wall_time)
     if step:
         out += f_varint(2, step)
@@ -142,7 +149,33 @@ def event(
         out += f_bytes(4, graph_def)
     if summary:
         out += f_bytes(5, summary)
+    if tagged_run_metadata:
+        out += f_bytes(8, tagged_run_metadata)
     return out
+
+
+def run_metadata(dev_stats: Iterable[Any]) -> bytes:
+    """A RunMetadata holding only step_stats (step_stats.proto): per device, each node's name, start
+    time and durations in microseconds, what TensorBoard's graph view shows for a traced run."""
+    devices = b""
+    for dev in dev_stats:
+        nodes = b""
+        for n in dev.node_stats:
+            nodes += f_bytes(
+                2,
+                f_string(1, n.node_name)
+                + f_varint(2, int(n.all_start_micros))
+                + f_varint(4, int(n.op_end_rel_micros))
+                + f_varint(5, int(n.all_end_micros - n.all_start_micros))
+                + f_string(8, n.timeline_label),
+            )
+        devices += f_bytes(1, f_string(1, dev.device) + nodes)
+    return f_bytes(1, devices) if devices else b""
+
+
+def tagged_run_metadata(tag: str, run_metadata: bytes) -> bytes:
+    """TaggedRunMetadata: the tag TensorBoard lists and the serialized RunMetadata."""
+    return f_string(1, tag) + f_bytes(2, run_metadata)
 
 
 def graph_def(nodes: Iterable[tuple[str, str, Sequence[str], str]]) -> bytes:

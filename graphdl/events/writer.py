@@ -120,6 +120,16 @@ class FileWriter:
         step = 0 if global_step is None else int(global_step)
         self._write(proto.event(time.time(), step, graph_def=_graph_def(graph)))
 
+    def add_run_metadata(self, run_metadata: Any, tag: str, global_step: Any = None) -> None:
+        """Write a traced run's RunMetadata (from `sess.run(..., options=RunOptions(trace_level=
+        FULL_TRACE), run_metadata=md)`) under `tag`, for TensorBoard's per-step timing view."""
+        stats = getattr(getattr(run_metadata, "step_stats", None), "dev_stats", None)
+        if stats is None:
+            raise GraphError(f"add_run_metadata takes a tf.RunMetadata, got {type(run_metadata).__name__}")
+        step = 0 if global_step is None else int(np.asarray(global_step))
+        tagged = proto.tagged_run_metadata(str(tag), proto.run_metadata(stats))
+        self._write(proto.event(time.time(), step, tagged_run_metadata=tagged))
+
     def flush(self) -> None:
         if self._file is not None:
             self._file.flush()

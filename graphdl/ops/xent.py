@@ -228,13 +228,22 @@ _reg(
 # --- builders -------------------------------------------------------------------------------------
 
 
-def _labels_logits(api: str, labels: Any, logits: Any, sentinel: Any) -> tuple[Tensor, Tensor]:
+def _labels_logits(
+    api: str, labels: Any, logits: Any, sentinel: Any, cast_labels: bool = False
+) -> tuple[Tensor, Tensor]:
+    """(labels, logits) as tensors; with `cast_labels`, floating labels of another dtype are cast to
+    the logits' dtype, as TF 1.15's softmax cross-entropies do (np.zeros labels are float64)."""
     if sentinel is not None or labels is None or logits is None:
         raise get_default_graph().located_error(
             GraphError, api, "call it with named arguments only: labels=..., logits=..."
         )
     x = _t(logits)
-    return convert_to_tensor(labels, dtype=None if isinstance(labels, Tensor) else x.dtype), x
+    z = convert_to_tensor(labels, dtype=None if isinstance(labels, Tensor) else x.dtype)
+    if cast_labels and z.dtype != x.dtype and z.dtype.is_floating and x.dtype.is_floating:
+        from graphdl.ops.math import cast
+
+        z = cast(z, x.dtype)
+    return z, x
 
 
 def sigmoid_cross_entropy_with_logits(
@@ -273,7 +282,7 @@ def softmax_cross_entropy_with_logits_v2(
     name: str | None = None, dim: int | None = None,
 ) -> Tensor:  # fmt: skip
     """TF1 `tf.nn.softmax_cross_entropy_with_logits_v2(labels=, logits=, axis=-1)`: backprops into labels too."""
-    z, x = _labels_logits("softmax_cross_entropy_with_logits_v2", labels, logits, _sentinel)
+    z, x = _labels_logits("softmax_cross_entropy_with_logits_v2", labels, logits, _sentinel, cast_labels=True)
     attrs = {"axis": _pick_axis(axis, dim), "labels_grad": True}
     return make_tensor(
         "SoftmaxCrossEntropyWithLogits", [z, x], attrs, name or "softmax_cross_entropy_with_logits"
@@ -285,7 +294,7 @@ def softmax_cross_entropy_with_logits(
     axis: int | None = None,
 ) -> Tensor:  # fmt: skip
     """TF1 `tf.nn.softmax_cross_entropy_with_logits(labels=, logits=, dim=-1)`: no gradient into labels."""
-    z, x = _labels_logits("softmax_cross_entropy_with_logits", labels, logits, _sentinel)
+    z, x = _labels_logits("softmax_cross_entropy_with_logits", labels, logits, _sentinel, cast_labels=True)
     attrs = {"axis": _pick_axis(axis, None if dim == -1 else dim), "labels_grad": False}
     return make_tensor(
         "SoftmaxCrossEntropyWithLogits", [z, x], attrs, name or "softmax_cross_entropy_with_logits"

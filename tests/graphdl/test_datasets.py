@@ -53,6 +53,25 @@ def test_reshape_false_keeps_images_as_28_by_28_by_1(tmp_path, no_checksums):
     assert ds.train.next_batch(4)[0].shape == (4, 28, 28, 1)
 
 
+def test_fake_data_and_tf1_positional_order(tmp_path, no_checksums):
+    # TF1: read_data_sets(train_dir, fake_data=False, one_hot=False, ...), next_batch(n, fake_data, shuffle);
+    # fully_connected_feed.py passes FLAGS.fake_data positionally to both
+    fake = mnist.read_data_sets(str(tmp_path / "nothing-here"), True, one_hot=True)
+    x, y = fake.train.next_batch(5)
+    assert x.shape == (5, 784) and (x == 1).all() and y.shape == (5, 10) and (y.argmax(1) == 0).all()
+    assert fake.test.num_examples == 10000
+    _write_set(str(tmp_path))
+    ds = mnist.read_data_sets(str(tmp_path), False, validation_size=0, seed=1, download=False)
+    assert ds.train.labels.ndim == 1  # the positional False was fake_data, not one_hot
+    first = ds.train.next_batch(30, False)  # fake_data=False, shuffle stays True
+    assert sorted(first[1].tolist()) == sorted(ds.train.labels.tolist())
+    assert not np.array_equal(
+        first[0], mnist.read_data_sets(str(tmp_path), validation_size=0, download=False).train.images
+    )
+    xf, yf = ds.train.next_batch(3, True)
+    assert (xf == 1).all() and yf.tolist() == [0, 0, 0]
+
+
 def test_next_batch_shuffles_each_epoch(tmp_path, no_checksums):
     _write_set(str(tmp_path))
     ds = mnist.read_data_sets(str(tmp_path), validation_size=0, seed=1, download=False)

@@ -238,3 +238,32 @@ def test_image_scaling_rules() -> None:
     assert to_uint8_images(rgb).tolist() == [[[[0, 127, 255], [255, 0, 0]]]]  # TF1's bad_color: red
     flat = np.zeros((1, 1, 2, 1), np.float32)
     assert to_uint8_images(flat).tolist() == [[[[0], [0]]]]  # all zero: scale 0, no division
+
+
+def test_add_run_metadata_writes_the_traced_steps(tmp_path) -> None:
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None], name="x")
+        loss = tf.reduce_mean(tf.square(x), name="mse")
+    sess = tf.Session(graph=g)
+    md = tf.RunMetadata()
+    sess.run(loss, {x: [1.0, 2.0]}, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE), run_metadata=md)
+    with tf.summary.FileWriter(str(tmp_path)) as writer:
+        writer.add_run_metadata(md, "step7", global_step=7)
+        path = writer.path
+        with pytest.raises(tf.GraphError, match="RunMetadata"):
+            writer.add_run_metadata(object(), "bad")
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    second = data[16 + n :]  # after the file_version event
+    (m,) = struct.unpack("<Q", second[:8])
+    event = _fields(second[12 : 12 + m])
+    assert event[2] == 7
+    tagged = _fields(event[8])  # Event.tagged_run_metadata
+    assert tagged[1] == b"step7"
+    dev = _fields(_fields(_fields(tagged[2])[1])[1])  # RunMetadata.step_stats.dev_stats
+    assert b"CPU" in dev[1].upper()
+    node = _fields(dev[2])  # the last NodeExecStats
+    names = [ns.node_name for d in md.step_stats.dev_stats for ns in d.node_stats]
+    assert node[1].decode() == names[-1] and node[2] > 0  # name and all_start_micros

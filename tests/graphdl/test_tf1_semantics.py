@@ -128,3 +128,25 @@ def test_saver_takes_a_fetched_global_step(tmp_path: os.PathLike) -> None:
             path = saver.save(sess, os.path.join(tmp_path, "m"), global_step=step)
             path2 = saver.save(sess, os.path.join(tmp_path, "m"), global_step=np.array(7))
     assert path.endswith("m-1") and path2.endswith("m-7")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_softmax_cross_entropy_casts_float64_labels_to_the_logits_dtype(backend: str) -> None:
+    # TF 1.15 casts them; course utilities build one-hot labels with np.zeros (float64)
+    g = tf.Graph()
+    with g.as_default():
+        labels = tf.placeholder(tf.float64, [None, 3])
+        logits = tf.placeholder(tf.float32, [None, 3])
+        v1 = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        v2 = tf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
+        assert v1.dtype == tf.float32 and v2.dtype == tf.float32
+        with pytest.raises(tf.DTypeError):  # TF1's sigmoid cross-entropy does not cast
+            tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+        lv = np.array([[0.0, 1.0, 0.0], [0.5, 0.0, 0.5]])
+        xv = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], np.float32)
+        with tf.Session(graph=g, backend=backend) as sess:
+            a, b = sess.run([v1, v2], {labels: lv, logits: xv})
+    z = xv.astype(np.float64)
+    want = -(lv * (z - np.log(np.exp(z).sum(1, keepdims=True)))).sum(1)
+    np.testing.assert_allclose(a, want, rtol=1e-6)
+    np.testing.assert_allclose(b, want, rtol=1e-6)
