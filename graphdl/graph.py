@@ -30,6 +30,7 @@ class GraphKeys:
     TRAIN_OP = "train_op"
     SUMMARIES = "summaries"
     METRIC_VARIABLES = "metric_variables"
+    MOVING_AVERAGE_VARIABLES = "moving_average_variables"
 
 
 _VALID_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$")

@@ -12,6 +12,8 @@ from graphdl.ops.image_ops import (
     resize_images,
     resize_nearest_neighbor,
 )
+from graphdl.ops.image_random import *  # noqa: F403
+from graphdl.ops.image_random import __all__ as _random_names
 from graphdl.ops.space_blocks import extract_image_patches
 
 __all__ = [
@@ -27,3 +29,4 @@ __all__ = [
 ]
 
 extract_patches = extract_image_patches
+__all__ += _random_names

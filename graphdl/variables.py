@@ -18,6 +18,7 @@ __all__ = [
     "global_variables",
     "trainable_variables",
     "local_variables",
+    "moving_average_variables",
     "global_variables_initializer",
     "local_variables_initializer",
     "variables_initializer",
@@ -215,6 +216,11 @@ def trainable_variables(scope: str | None = None) -> list[Variable]:
 
 def local_variables(scope: str | None = None) -> list[Variable]:
     return get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES, scope)
+
+
+def moving_average_variables(scope: str | None = None) -> list[Variable]:
+    """TF1 `tf.moving_average_variables()`: the variables an ExponentialMovingAverage averages."""
+    return get_default_graph().get_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, scope)
 
 
 def variables_initializer(var_list: Sequence[Variable], name: str = "init") -> Node:

@@ -11,6 +11,8 @@ from graphdl.rnn import (
     static_bidirectional_rnn,
     static_rnn,
 )
+from graphdl.rnn.wrappers import *  # noqa: F403
+from graphdl.rnn.wrappers import __all__ as _wrapper_names
 
 __all__ = [
     "BasicLSTMCell",
@@ -23,3 +25,4 @@ __all__ = [
     "static_bidirectional_rnn",
     "static_rnn",
 ]
+__all__ += _wrapper_names

@@ -18,9 +18,12 @@ from graphdl.rnn.cells import (
 from graphdl.rnn.dynamic import *  # noqa: F403
 from graphdl.rnn.dynamic import __all__ as _dynamic_names
 from graphdl.rnn.static import static_rnn
+from graphdl.rnn.wrappers import *  # noqa: F403
+from graphdl.rnn.wrappers import __all__ as _wrapper_names
 
 __all__ = [
     "rnn_cell", "static_rnn", "RNNCell", "BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell", "MultiRNNCell",
     "LSTMStateTuple",
 ]  # fmt: skip
 __all__ += _dynamic_names
+__all__ += _wrapper_names

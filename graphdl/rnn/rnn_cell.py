@@ -11,6 +11,8 @@ from graphdl.rnn.cells import (
     MultiRNNCell,
     RNNCell,
 )
+from graphdl.rnn.wrappers import *  # noqa: F403
+from graphdl.rnn.wrappers import __all__ as _wrapper_names
 
 __all__ = [
     "RNNCell",
@@ -21,3 +23,4 @@ __all__ = [
     "MultiRNNCell",
     "LSTMStateTuple",
 ]
+__all__ += _wrapper_names

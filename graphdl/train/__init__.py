@@ -9,6 +9,8 @@ from graphdl.train.global_step import (
 from graphdl.train.learning_rate_decay import *  # noqa: F403
 from graphdl.train.learning_rate_decay import __all__ as _decay_names
 from graphdl.train.meta_graph import export_meta_graph, import_meta_graph, write_graph
+from graphdl.train.moving_averages import *  # noqa: F403
+from graphdl.train.moving_averages import __all__ as _ema_names
 from graphdl.train.optimizer import Optimizer
 from graphdl.train.optimizers import (
     AdagradOptimizer,
@@ -51,3 +53,4 @@ __all__ = [
 ]
 __all__ += _decay_names
 __all__ += _extra_optimizer_names
+__all__ += _ema_names

@@ -247,7 +247,9 @@ def test_add_run_metadata_writes_the_traced_steps(tmp_path) -> None:
         loss = tf.reduce_mean(tf.square(x), name="mse")
     sess = tf.Session(graph=g)
     md = tf.RunMetadata()
-    sess.run(loss, {x: [1.0, 2.0]}, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE), run_metadata=md)
+    sess.run(
+        loss, {x: [1.0, 2.0]}, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE), run_metadata=md
+    )
     with tf.summary.FileWriter(str(tmp_path)) as writer:
         writer.add_run_metadata(md, "step7", global_step=7)
         path = writer.path
