@@ -43,6 +43,11 @@ def _check_result(step: Any, slot_results: Sequence[Any]) -> list[Any]:
     return out
 
 
+def check_flags(checks: Sequence[Any]) -> Any:
+    """The run-time checks' pass flags, one bool per check, as one traced vector."""
+    return jnp.stack([jnp.asarray(c[0], bool).reshape(()) for c in checks])
+
+
 def lower(plan: Plan, platform: str = "cpu") -> LoweredFn:
     """The plan as a pure function `(variables, feeds, step, checks=None) -> (fetches, writes)`.
 
@@ -99,7 +104,7 @@ def lower(plan: Plan, platform: str = "cpu") -> LoweredFn:
         fetched = [None if s is None else env[s] for s in fetch_slots]
         writes = ctx.writes
         if ctx.checks:  # a failed check keeps every variable at its start-of-run value
-            ok = jnp.all(jnp.stack([jnp.asarray(c[0], bool).reshape(()) for c in ctx.checks]))
+            ok = jnp.all(check_flags(ctx.checks))
             writes = {n: jnp.where(ok, w, variables[n]) if n in variables else w for n, w in writes.items()}
             if checks is not None:
                 checks.extend(ctx.checks)

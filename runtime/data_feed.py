@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from graphdl.data.iterator import Iterator
 from graphdl.errors import FailedPreconditionError, FeedError, OutOfRangeError
 from graphdl.nest import flatten
 from graphdl.tensor import Tensor
@@ -76,8 +77,10 @@ class DataFeed:
         drop = [k for t, k in fed.items() if t in read and t.op.name not in names]
         by_hand = []
         for t, k in fed.items():
-            if t.op.type == "IteratorGetNextString":  # a string component fed by hand: kept on the host
-                by_hand.append((registry[t.op.name], t.op.attrs["index"], k))
+            owner = registry.get(t.op.name)
+            index = owner.host_component(t) if isinstance(owner, Iterator) else None
+            if index is not None:  # a string component fed by hand: kept on the host
+                by_hand.append((owner, index, k))
                 drop.append(k)
         return inits, feeds, drop, by_hand
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from compiler.ir import Plan
-from compiler.lower import lower
+from compiler.lower import check_flags, lower
 from graphdl._jax import jax
 from graphdl.errors import BackendError, ExecutionError, UninitializedVariableError
 from graphdl.registry import TensorSpec
@@ -97,12 +97,7 @@ class XlaExecutable:
             missing = [n for n in writes if n not in written]
             if missing:
                 raise ExecutionError(f"the plan assigns {missing} but no lowering wrote them")
-            out_checks = (
-                (jax.numpy.stack([jax.numpy.asarray(c[0], bool).reshape(()) for c in checks]),)
-                + tuple(tuple(c[2]) for c in checks)
-                if checks
-                else ()
-            )
+            out_checks = (check_flags(checks),) + tuple(tuple(c[2]) for c in checks) if checks else ()
             return tuple(fetched), tuple(written[n] for n in writes), out_checks
 
         self.program = program

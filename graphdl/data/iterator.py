@@ -110,6 +110,7 @@ class Iterator:
         self.dataset = dataset
         self._graph = get_default_graph()
         self._next: Any = None
+        self._host_leaves: dict[Tensor, int] = {}  # get_next's string components -> element index
         self._initializer: Node | None = None
         self._handle: str | None = None
         self._host = threading.local()  # .values: index -> the string components pulled by this thread
@@ -164,6 +165,10 @@ class Iterator:
             _BY_KEY[self._handle] = self
         return self._handle
 
+    def host_component(self, t: Tensor) -> int | None:
+        """The element index of `t` when it is a string component this iterator makes on the host."""
+        return self._host_leaves.get(t)
+
     def set_host_values(self, values: dict[int, Any]) -> None:
         """Record the string components of the element this thread's run pulled (for get_next)."""
         self._host.values = values
@@ -204,6 +209,7 @@ class Iterator:
                             name=name or "IteratorGetNext",
                         )
                         leaves.append(node.outputs[0])
+                        self._host_leaves[node.outputs[0]] = i
                     else:
                         leaves.append(placeholder(d, s, name=name or "IteratorGetNext"))
             for t in leaves:

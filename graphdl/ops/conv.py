@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -231,37 +231,41 @@ _bi_infer, _bf_infer = backprop_infer_rules(
 # --- gradients ---------------------------------------------------------------------------------------
 
 
-def _conv_attrs(node: Any) -> dict[str, Any]:
-    return {k: node.attrs[k] for k in ("strides", "padding", "dilations", "data_format")}
+class BilinearGrads(NamedTuple):
+    """The gradient rules of a convolution family's forward op and its two backprop ops."""
+
+    forward: Any
+    backprop_input: Any
+    backprop_filter: Any
 
 
-def _conv_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    x, w = node.inputs
-    a = _conv_attrs(node)
-    return [
-        make_tensor("Conv2DBackpropInput", [x, w, grads[0]], a, "Conv2DBackpropInput"),
-        make_tensor("Conv2DBackpropFilter", [x, w, grads[0]], a, "Conv2DBackpropFilter"),
-    ]
+def bilinear_grads(fwd: str, bi: str, bf: str) -> BilinearGrads:
+    """The gradients of a convolution family (Conv2D here; depthwise in conv_extra, Conv3D in conv3d):
+    the three ops share their attrs and each is bilinear in its last two inputs, so each one's
+    gradient is built from the other two."""
+
+    def attrs(node: Any) -> dict[str, Any]:
+        return {k: node.attrs[k] for k in ("strides", "padding", "dilations", "data_format")}
+
+    def forward(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
+        x, w = node.inputs
+        a = attrs(node)
+        return [make_tensor(bi, [x, w, grads[0]], a, bi), make_tensor(bf, [x, w, grads[0]], a, bf)]
+
+    def backprop_input(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
+        _, w, dy = node.inputs
+        a = attrs(node)
+        return [None, make_tensor(bf, [grads[0], w, dy], a, bf), make_tensor(fwd, [grads[0], w], a, fwd)]
+
+    def backprop_filter(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
+        x, _, dy = node.inputs
+        a = attrs(node)
+        return [make_tensor(bi, [x, grads[0], dy], a, bi), None, make_tensor(fwd, [x, grads[0]], a, fwd)]
+
+    return BilinearGrads(forward, backprop_input, backprop_filter)
 
 
-def _bi_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    _, w, dy = node.inputs
-    a = _conv_attrs(node)
-    return [
-        None,
-        make_tensor("Conv2DBackpropFilter", [grads[0], w, dy], a, "Conv2DBackpropFilter"),
-        make_tensor("Conv2D", [grads[0], w], a, "Conv2D"),
-    ]
-
-
-def _bf_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    x, _, dy = node.inputs
-    a = _conv_attrs(node)
-    return [
-        make_tensor("Conv2DBackpropInput", [x, grads[0], dy], a, "Conv2DBackpropInput"),
-        None,
-        make_tensor("Conv2D", [x, grads[0]], a, "Conv2D"),
-    ]
+_conv_grad, _bi_grad, _bf_grad = bilinear_grads("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter")
 
 
 # --- samples -----------------------------------------------------------------------------------------

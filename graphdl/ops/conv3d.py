@@ -24,6 +24,7 @@ from graphdl._jax import jax, jnp
 from graphdl.convert import convert_operands, make_tensor
 from graphdl.errors import ShapeError
 from graphdl.ops.common import require_float, require_same_dtype, spec
+from graphdl.ops.conv import bilinear_grads
 from graphdl.ops.conv_args import _fail, _padding
 from graphdl.ops.pool import pool_infer_rules
 from graphdl.ops.window import out_size
@@ -264,67 +265,37 @@ _pool_infer, _max_grad_infer, _max_grad_grad_infer, _avg_grad_infer = pool_infer
 # --- gradients ---------------------------------------------------------------------------------------
 
 
-def _attrs_of(node: Any, keys: tuple[str, ...]) -> dict[str, Any]:
-    return {k: node.attrs[k] for k in keys}
+def _pool_attrs(node: Any) -> dict[str, Any]:
+    return {k: node.attrs[k] for k in ("ksize", "strides", "padding", "data_format")}
 
 
-_CONV_KEYS = ("strides", "padding", "dilations", "data_format")
-_POOL_KEYS = ("ksize", "strides", "padding", "data_format")
-
-
-def _conv_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    x, w = node.inputs
-    a = _attrs_of(node, _CONV_KEYS)
-    return [
-        make_tensor("Conv3DBackpropInputV2", [x, w, grads[0]], a, "Conv3DBackpropInputV2"),
-        make_tensor("Conv3DBackpropFilterV2", [x, w, grads[0]], a, "Conv3DBackpropFilterV2"),
-    ]
-
-
-def _bi_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    _, w, dy = node.inputs
-    a = _attrs_of(node, _CONV_KEYS)
-    return [
-        None,
-        make_tensor("Conv3DBackpropFilterV2", [grads[0], w, dy], a, "Conv3DBackpropFilterV2"),
-        make_tensor("Conv3D", [grads[0], w], a, "Conv3D"),
-    ]
-
-
-def _bf_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    x, _, dy = node.inputs
-    a = _attrs_of(node, _CONV_KEYS)
-    return [
-        make_tensor("Conv3DBackpropInputV2", [x, grads[0], dy], a, "Conv3DBackpropInputV2"),
-        None,
-        make_tensor("Conv3D", [x, grads[0]], a, "Conv3D"),
-    ]
+_conv_grad, _bi_grad, _bf_grad = bilinear_grads("Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2")
 
 
 def _max_pool_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    a = _attrs_of(node, _POOL_KEYS)
+    a = _pool_attrs(node)
     return [make_tensor("MaxPool3DGrad", [node.inputs[0], node.outputs[0], grads[0]], a, "MaxPool3DGrad")]
 
 
 def _max_grad_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
     x, y, _ = node.inputs
-    a = _attrs_of(node, _POOL_KEYS)
+    a = _pool_attrs(node)
     return [None, None, make_tensor("MaxPool3DGradGrad", [x, y, grads[0]], a, "MaxPool3DGradGrad")]
 
 
 def _max_grad_grad_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
     x, y, _ = node.inputs
-    a = _attrs_of(node, _POOL_KEYS)
+    a = _pool_attrs(node)
     return [None, None, make_tensor("MaxPool3DGrad", [x, y, grads[0]], a, "MaxPool3DGrad")]
 
 
 def _avg_pool_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    a = _attrs_of(node, _POOL_KEYS)
+    a = _pool_attrs(node)
     return [make_tensor("AvgPool3DGrad", [node.inputs[0], grads[0]], a, "AvgPool3DGrad")]
 
 
 def _avg_grad_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    return [None, make_tensor("AvgPool3D", [grads[0]], _attrs_of(node, _POOL_KEYS), "AvgPool3D")]
+    return [None, make_tensor("AvgPool3D", [grads[0]], _pool_attrs(node), "AvgPool3D")]
 
 
 # --- samples -----------------------------------------------------------------------------------------

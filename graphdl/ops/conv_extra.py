@@ -29,6 +29,7 @@ from graphdl.ops.conv import (
     _conv_attrs_of,
     _geo,
     backprop_infer_rules,
+    bilinear_grads,
     check_conv_specs,
     conv2d,
     conv_out_dims,
@@ -148,29 +149,7 @@ _DW, _DW_BI, _DW_BF = (
 )
 
 
-def _attrs_of(node: Any) -> dict[str, Any]:
-    return {k: node.attrs[k] for k in ("strides", "padding", "dilations", "data_format")}
-
-
-def _dw_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    x, w = node.inputs
-    a = _attrs_of(node)
-    return [
-        make_tensor(_DW_BI, [x, w, grads[0]], a, _DW_BI),
-        make_tensor(_DW_BF, [x, w, grads[0]], a, _DW_BF),
-    ]
-
-
-def _dw_bi_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    _, w, dy = node.inputs
-    a = _attrs_of(node)
-    return [None, make_tensor(_DW_BF, [grads[0], w, dy], a, _DW_BF), make_tensor(_DW, [grads[0], w], a, _DW)]
-
-
-def _dw_bf_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
-    x, _, dy = node.inputs
-    a = _attrs_of(node)
-    return [make_tensor(_DW_BI, [x, grads[0], dy], a, _DW_BI), None, make_tensor(_DW, [x, grads[0]], a, _DW)]
+_dw_grad, _dw_bi_grad, _dw_bf_grad = bilinear_grads(_DW, _DW_BI, _DW_BF)
 
 
 # --- samples -------------------------------------------------------------------------------------------
