@@ -164,6 +164,9 @@ class Graph:
         self._device_stack: list[Any] = []
         # tf.data: get_next placeholders and iterator initializers by node name (runtime/data_feed.py)
         self._data_iterators: dict[str, Any] = {}
+        # host-side feeders (queues): key -> factory of a per-Session object with
+        # `prepare(session, fetches, feed_dict) -> feed_dict` and `close()` (runtime/session.py)
+        self._host_feeders: dict[str, Any] = {}
 
     # --- naming ---------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:

@@ -135,6 +135,7 @@ class Session:
         self._lock = threading.RLock()
         self._default_ctx: list[Any] = []
         self._data: Any = None  # tf.data iterator states (runtime/data_feed.py), made on first use
+        self._feeders: dict[str, Any] = {}  # this session's state of the graph's host feeders (queues)
 
     @property
     def graph(self) -> Graph:
@@ -169,6 +170,8 @@ class Session:
 
                 self._data = DataFeed()
             feed_dict = self._data.prepare(self, fetches, feed_dict)
+        if self._graph._host_feeders:  # queues: enqueue host-side, feed dequeued elements
+            feed_dict = self._host_prepare(fetches, feed_dict)
         # Fast path: hashable fetches and feed keys seen before, feeds of the expected dtype and
         # of shapes already checked: one dict lookup, then the prepared program.
         cls = fetches.__class__
@@ -206,6 +209,18 @@ class Session:
         if prog is None:
             prog = self._new_program(entry, [])
         return prog.runner(())
+
+    def _host_prepare(self, fetches: Any, feed_dict: Mapping[Any, Any] | None) -> Any:
+        """Let each host feeder of the graph (made per Session on first use) act before the run and
+        return the feed_dict the backend sees."""
+        for key, factory in list(self._graph._host_feeders.items()):
+            feeder = self._feeders.get(key)
+            if feeder is None:
+                if self._closed:
+                    raise GraphError("attempted to use a closed Session")
+                feeder = self._feeders[key] = factory()
+            feed_dict = feeder.prepare(self, fetches, feed_dict)
+        return feed_dict
 
     def _entry_slow(self, fetches: Any, feed_dict: Mapping[Any, Any] | None) -> _Entry:
         """The entry for fetches not found by the fast lookup: a dict of fetches (keyed by its
@@ -443,6 +458,9 @@ class Session:
     # --- lifetime -------------------------------------------------------------
     def close(self) -> None:
         self._closed = True
+        feeders, self._feeders = list(self._feeders.values()), {}
+        for feeder in feeders:
+            feeder.close()
         self._vars.clear()
         self._cache.clear()
         self._fast.clear()
