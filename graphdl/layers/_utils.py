@@ -12,14 +12,22 @@ from graphdl.tensor import Tensor
 from graphdl.variables import Variable
 
 
-def _pair(value: int | Sequence[int], what: str) -> tuple[int, int]:
-    """An int or a pair of ints as a pair (TF1's `conv_utils.normalize_tuple`)."""
+def _ntuple(value: int | Sequence[int], n: int, what: str) -> tuple[int, ...]:
+    """An int or n ints as an n-tuple (TF1's `conv_utils.normalize_tuple`)."""
     if isinstance(value, int | np.integer):
-        return int(value), int(value)
+        return (int(value),) * n
     vals = tuple(int(v) for v in value)
-    if len(vals) != 2:
-        raise ValueError(f"{what} must be an int or a pair of ints, got {value!r}")
-    return vals  # type: ignore[return-value]
+    if len(vals) != n:
+        kind = "one int" if n == 1 else "a pair of ints" if n == 2 else f"{n} ints"
+        raise ValueError(
+            f"{what} must be an int or {'a sequence of ' if n == 1 else ''}{kind}, got {value!r}"
+        )
+    return vals
+
+
+def _pair(value: int | Sequence[int], what: str) -> tuple[int, int]:
+    """An int or a pair of ints as a pair."""
+    return _ntuple(value, 2, what)  # type: ignore[return-value]
 
 
 def _padding(padding: str) -> str:

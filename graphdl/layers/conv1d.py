@@ -8,12 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from graphdl.errors import ShapeError
-from graphdl.layers._utils import _as_float, _padding
+from graphdl.layers._utils import _padding
 from graphdl.layers.base import Layer
-from graphdl.layers.convolutional import _layer_bias_add, _op_format
+from graphdl.layers.convolutional import _Conv, _op_format
 from graphdl.tensor import Tensor
-from graphdl.variables import Variable
 
 __all__ = [
     "AveragePooling1D",
@@ -41,68 +39,21 @@ def _formats(data_format: str, layer: str) -> tuple[str, str]:
     return ("NWC" if fmt2 == "NHWC" else "NCW"), fmt2
 
 
-class Conv1D(Layer):
+class Conv1D(_Conv):
     """TF1 `tf.layers.Conv1D`: kernel [kernel_size, in_channels, filters], bias [filters]."""
 
     _base_name = "conv1d"
+    _rank = 1
+    _layouts = ("[batch, width, channels]", "[batch, channels, width]")
 
-    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
-                 padding: str = "valid", data_format: str = "channels_last",
-                 dilation_rate: int | Sequence[int] = 1, activation: Callable[..., Any] | None = None,
-                 use_bias: bool = True, kernel_initializer: Any = None, bias_initializer: Any = None,
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None, trainable: bool = True,
-                 name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
-        super().__init__(trainable=trainable, name=name, **kwargs)
-        self.data_format = str(data_format).lower()
-        self._fmt, self._fmt2 = _formats(data_format, self._base_name)
-        self.filters = int(filters)
-        self.kernel_size = _single(kernel_size, "kernel_size")
-        self.strides = _single(strides, "strides")
-        self.padding = _padding(padding)
-        self.dilation_rate = _single(dilation_rate, "dilation_rate")
-        self.activation = activation
-        self.use_bias = use_bias
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel: Variable | None = None
-        self.bias: Variable | None = None
-
-    def build(self, input_shape: Any) -> None:
-        """kernel [kernel_size, in_channels, filters] and bias [filters]."""
-        from graphdl.initializers import GlorotUniform, Zeros
-
-        dims = input_shape.as_list() if input_shape.rank is not None else None
-        c = 2 if self._fmt == "NWC" else 1
-        if dims is None or len(dims) != 3 or dims[c] is None:
-            layout = "[batch, width, channels]" if self._fmt == "NWC" else "[batch, channels, width]"
-            raise ShapeError(
-                f"conv1d {self.name!r}: inputs must be {layout} with known channels, got {input_shape}"
-            )
-        self.kernel = self.add_weight("kernel", [self.kernel_size, int(dims[c]), self.filters],
-                                      initializer=self.kernel_initializer or GlorotUniform(),
-                                      regularizer=self.kernel_regularizer)  # fmt: skip
-        if self.use_bias:
-            self.bias = self.add_weight("bias", [self.filters], initializer=self.bias_initializer or Zeros(),
-                                        regularizer=self.bias_regularizer)  # fmt: skip
-        self.built = True
-
-    def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
-        """conv1d, bias, activation."""
+    def _convolve(self, x: Tensor) -> Tensor:
         from graphdl import nn
 
-        assert self.kernel is not None
-        x = _as_float(inputs, self.kernel.dtype)
         kw: dict[str, Any] = {}
-        if self.dilation_rate != 1:
-            kw["dilations"] = self.dilation_rate
-        out = nn.conv1d(x, self.kernel, self.strides, self.padding, data_format=self._fmt, **kw)
-        if self.bias is not None:
-            out = _layer_bias_add(out, self.bias, self._fmt2)
-        if self.activation is not None:
-            out = self.activation(out)
-        return out
+        if self.dilation_rate != (1,):
+            kw["dilations"] = self.dilation_rate[0]
+        fmt = "NWC" if self._fmt2 == "NHWC" else "NCW"
+        return nn.conv1d(x, self.kernel, self.strides[0], self.padding, data_format=fmt, **kw)
 
 
 def conv1d(inputs: Any, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,

@@ -7,7 +7,7 @@ from typing import Any
 
 from graphdl.errors import GraphError, ShapeError
 from graphdl.graph import get_default_graph
-from graphdl.layers._utils import _as_float, _padding, _pair
+from graphdl.layers._utils import _as_float, _ntuple, _padding
 from graphdl.layers.base import Layer
 from graphdl.tensor import Tensor
 from graphdl.variables import Variable
@@ -51,25 +51,27 @@ def _layer_bias_add(x: Tensor, b: Any, fmt: str) -> Tensor:
     return nn_bias_add(x, b, data_format=fmt, name="BiasAdd")
 
 
-class Conv2D(Layer):
-    """TF1 `tf.layers.Conv2D` (channels last or first): kernel [kh, kw, in, filters], bias [filters]."""
+class _Conv(Layer):
+    """What the N-D `tf.layers` convolutions share: TF1's arguments, a kernel [*kernel_size, in_channels,
+    filters] and a bias [filters] made at build, then convolution, bias and activation."""
 
-    _base_name = "conv2d"
+    _rank = 2
+    _layouts = ("[batch, height, width, channels]", "[batch, channels, height, width]")
 
-    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = (1, 1),
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
                  padding: str = "valid", data_format: str = "channels_last",
-                 dilation_rate: int | Sequence[int] = (1, 1), activation: Callable[..., Any] | None = None,
+                 dilation_rate: int | Sequence[int] = 1, activation: Callable[..., Any] | None = None,
                  use_bias: bool = True, kernel_initializer: Any = None, bias_initializer: Any = None,
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, trainable: bool = True,
                  name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.data_format = str(data_format).lower()
-        self._fmt = _op_format(data_format, self._base_name)
+        self._fmt2 = _op_format(data_format, self._base_name)  # the 2-D format, which bias_add takes
         self.filters = int(filters)
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
+        self.kernel_size = _ntuple(kernel_size, self._rank, "kernel_size")
+        self.strides = _ntuple(strides, self._rank, "strides")
         self.padding = _padding(padding)
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        self.dilation_rate = _ntuple(dilation_rate, self._rank, "dilation_rate")
         self.activation = activation
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
@@ -80,11 +82,18 @@ class Conv2D(Layer):
         self.bias: Variable | None = None
 
     def build(self, input_shape: Any) -> None:
-        """kernel [kh, kw, in_channels, filters] and bias [filters]."""
+        """kernel [*kernel_size, in_channels, filters] and bias [filters]."""
         from graphdl.initializers import GlorotUniform, Zeros
 
-        channels = _known_channels("conv2d", self.name, input_shape, self._fmt)
-        self.kernel = self.add_weight("kernel", [*self.kernel_size, channels, self.filters],
+        dims = input_shape.as_list() if input_shape.rank is not None else None
+        last = self._fmt2 == "NHWC"
+        c = self._rank + 1 if last else 1
+        if dims is None or len(dims) != self._rank + 2 or dims[c] is None:
+            raise ShapeError(
+                f"{self._base_name} {self.name!r}: inputs must be {self._layouts[0 if last else 1]} "
+                f"with known channels, got {input_shape}"
+            )
+        self.kernel = self.add_weight("kernel", [*self.kernel_size, int(dims[c]), self.filters],
                                       initializer=self.kernel_initializer or GlorotUniform(),
                                       regularizer=self.kernel_regularizer)  # fmt: skip
         if self.use_bias:
@@ -92,23 +101,34 @@ class Conv2D(Layer):
                                         regularizer=self.bias_regularizer)  # fmt: skip
         self.built = True
 
-    def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
-        """conv2d, bias, activation."""
-        from graphdl import nn
+    def _convolve(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
 
+    def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
+        """convolution, bias, activation."""
         assert self.kernel is not None
-        x = _as_float(inputs, self.kernel.dtype)
-        fmt = self._fmt
-        kw: dict[str, Any] = {}
-        if self.dilation_rate != (1, 1):
-            kw["dilations"] = _spatial_list(fmt, self.dilation_rate)
-        out = nn.conv2d(x, self.kernel, strides=_spatial_list(fmt, self.strides), padding=self.padding,
-                        data_format=fmt, name="Conv2D", **kw)  # fmt: skip
+        out = self._convolve(_as_float(inputs, self.kernel.dtype))
         if self.bias is not None:
-            out = _layer_bias_add(out, self.bias, fmt)
+            out = _layer_bias_add(out, self.bias, self._fmt2)
         if self.activation is not None:
             out = self.activation(out)
         return out
+
+
+class Conv2D(_Conv):
+    """TF1 `tf.layers.Conv2D` (channels last or first): kernel [kh, kw, in, filters], bias [filters]."""
+
+    _base_name = "conv2d"
+
+    def _convolve(self, x: Tensor) -> Tensor:
+        from graphdl import nn
+
+        fmt = self._fmt2
+        kw: dict[str, Any] = {}
+        if self.dilation_rate != (1, 1):
+            kw["dilations"] = _spatial_list(fmt, self.dilation_rate)
+        return nn.conv2d(x, self.kernel, strides=_spatial_list(fmt, self.strides), padding=self.padding,
+                         data_format=fmt, name="Conv2D", **kw)  # fmt: skip
 
 
 def conv2d(inputs: Any, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = (1, 1),
