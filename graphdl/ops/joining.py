@@ -76,7 +76,12 @@ def _concat_grad(node: Any, grads: list[Tensor]) -> list[Tensor | None]:
     xs = node.inputs
     r = next((x.shape.ndims for x in xs if x.shape.ndims is not None), None)
     if r is None:
-        raise ShapeError(f"{node.describe()}: the gradient of concat needs inputs of known rank")
+        a = int(node.attrs["axis"])
+        if a < 0:  # a negative axis counts from a rank not known yet
+            raise ShapeError(
+                f"{node.describe()}: the gradient of concat along a negative axis needs inputs of known rank"
+            )
+        return list(split(grads[0], stack([shape(x)[a] for x in xs]), axis=a))
     a = _axis(node.attrs["axis"], r)
     sizes = [x.shape.dims[a] if x.shape.dims is not None else None for x in xs]
     if any(s is None for s in sizes):

@@ -270,6 +270,24 @@ def test_concat(axis):
     assert gd.concat([ph([None, 3]), ph([2, 3])], 1).shape.as_list() == [2, 6]
 
 
+def test_concat_gradient_with_unknown_ranks():
+    """Inputs of unknown rank: a non-negative axis splits the gradient by the run-time sizes; a
+    negative one cannot be resolved when the graph is built."""
+    a, b = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 1))
+    x, y = gd.placeholder(gd.float64), gd.placeholder(gd.float64)
+    w = gd.constant(RNG.standard_normal((2, 4)))
+    loss = gd.reduce_sum(gd.concat([x, y], 1) * w)
+    gx, gy = gd.gradients(loss, [x, y])
+    wv = gd.Session(backend="interpreter").run(w)
+    for backend in ("interpreter", "xla"):
+        vx, vy = gd.Session(backend=backend).run([gx, gy], {x: a, y: b})
+        np.testing.assert_allclose(vx, wv[:, :3])
+        np.testing.assert_allclose(vy, wv[:, 3:])
+    neg = gd.reduce_sum(gd.concat([x, y], -1))
+    with pytest.raises(ShapeError, match="negative axis needs inputs of known rank"):
+        gd.gradients(neg, [x])
+
+
 def test_concat_errors():
     with pytest.raises(ShapeError) as ei:
         line = line_here() + 1
