@@ -26,6 +26,24 @@ from graphdl.tensor import Tensor
 __all__ = ["Dataset"]
 
 
+def _as_int(getter: Callable[[Env], Any]) -> Callable[[Env], int]:
+    return lambda env: int(getter(env))
+
+
+def _int_args(values: Any, api: str) -> tuple[list[Callable[[Env], int]], tuple[Tensor, ...]]:
+    """Integer arguments given as ints or integer scalar tensors: (getters, the source tensors)."""
+    getters: list[Callable[[Env], int]] = []
+    sources: list[Tensor] = []
+    for value in values:
+        getter, dtype, shape, source = _leaf(value)
+        if not dtype.is_integer or (shape.dims is not None and len(shape.dims) != 0):
+            raise DTypeError(f"Dataset.{api}: arguments must be integer scalars, got a {dtype.name} {shape}")
+        getters.append(_as_int(getter))
+        if source is not None and source not in sources:
+            sources.append(source)
+    return getters, tuple(sources)
+
+
 def _sources(*datasets: Dataset) -> tuple[Tensor, ...]:
     out: list[Tensor] = []
     for d in datasets:
@@ -154,15 +172,16 @@ class Dataset:
         )
 
     @staticmethod
-    def range(*args: int) -> Dataset:
-        """TF1: like Python's range, as int64 scalars."""
-        r = range(*args)
+    def range(*args: Any) -> Dataset:
+        """TF1: like Python's range, as int64 scalars; the bounds may be scalar tensors (a placeholder
+        is read when the initializer runs)."""
+        getters, sources = _int_args(args, "range")
 
         def make(env: Env) -> Iterator[Element]:
-            for i in r:
+            for i in range(*[get(env) for get in getters]):
                 yield np.int64(i)
 
-        return Dataset(make, 0, [as_dtype("int64")], [TensorShape([])])
+        return Dataset(make, 0, [as_dtype("int64")], [TensorShape([])], sources)
 
     @staticmethod
     def from_generator(
@@ -467,20 +486,26 @@ class Dataset:
         return Dataset(make, self._structure, self._dtypes, self._shapes, sources)
 
     def shard(self, num_shards: int, index: int) -> Dataset:
-        """TF1: every `num_shards`-th element, starting at `index` (one worker's part)."""
-        k, i0 = int(num_shards), int(index)
-        if k < 1 or not 0 <= i0 < k:
-            raise GraphError(
-                f"Dataset.shard: need num_shards >= 1 and 0 <= index < num_shards, got {num_shards}, {index}"
-            )
+        """TF1: every `num_shards`-th element, starting at `index` (one worker's part); either may be a
+        scalar tensor (read when the initializer runs)."""
+        (get_k, get_i), sources = _int_args((num_shards, index), "shard")
+
+        def check(k: int, i0: int, error: type[Exception]) -> None:
+            if k < 1 or not 0 <= i0 < k:
+                raise error(f"Dataset.shard: need num_shards >= 1 and 0 <= index < num_shards, got {k}, {i0}")
+
+        if not sources:
+            check(get_k({}), get_i({}), GraphError)
         src = self._make
 
         def make(env: Env) -> Iterator[Element]:
+            k, i0 = get_k(env), get_i(env)
+            check(k, i0, InvalidArgumentError)
             for i, e in enumerate(src(env)):
                 if i % k == i0:
                     yield e
 
-        return self._derive(make)
+        return Dataset(make, self._structure, self._dtypes, self._shapes, _sources(self) + sources)
 
     def concatenate(self, dataset: Dataset) -> Dataset:
         """TF1: this dataset's elements, then `dataset`'s (same structure and types)."""

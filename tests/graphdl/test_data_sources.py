@@ -266,6 +266,30 @@ def test_apply_contrib_batch_and_drop_remainder_and_shard_of_placeholder(backend
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_range_and_shard_take_tensors_read_at_initialization(backend: str) -> None:
+    """A worker's shard of a range whose bounds and shard numbers are fed to the initializer."""
+    g = tf.Graph()
+    with g.as_default():
+        n = tf.placeholder(tf.int64, [])
+        k = tf.placeholder(tf.int32, [])
+        it = tf.data.Dataset.range(2, n, 1).shard(k, tf.constant(1)).make_initializable_iterator()
+        doubled = it.get_next() * 2
+        with pytest.raises(tf.errors.DTypeError, match="integer scalars"):
+            tf.data.Dataset.range(tf.constant(2.0))
+        with pytest.raises(tf.errors.GraphError, match="num_shards"):
+            tf.data.Dataset.range(3).shard(2, 2)
+    sess = tf.Session(graph=g, backend=backend)
+    for limit, shards in ((12, 3), (7, 2)):
+        sess.run(it.initializer, {n: limit, k: shards})
+        assert [int(v) for v in drain(sess, doubled)] == [
+            2 * v for j, v in enumerate(range(2, limit)) if j % shards == 1
+        ]
+    sess.run(it.initializer, {n: 5, k: 0})
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num_shards >= 1"):
+        sess.run(doubled)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_generator_is_called_again_at_each_initialization_and_checked(backend: str) -> None:
     calls = []
 
