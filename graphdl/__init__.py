@@ -79,6 +79,7 @@ from graphdl.ops.linalg_solve import *
 from graphdl.ops.decompositions import *
 from graphdl.ops.random_extra import *
 from graphdl.ops.checks import *
+from graphdl.ops.strided_slice import *
 from graphdl.control_flow import *
 from graphdl.variables import *
 from graphdl.variable_scope import *

@@ -11,16 +11,19 @@ from graphdl.rnn import (
     static_bidirectional_rnn,
     static_rnn,
 )
+from graphdl.rnn.projection_wrappers import EmbeddingWrapper, OutputProjectionWrapper
 from graphdl.rnn.wrappers import *  # noqa: F403
 from graphdl.rnn.wrappers import __all__ as _wrapper_names
 
 __all__ = [
     "BasicLSTMCell",
     "BasicRNNCell",
+    "EmbeddingWrapper",
     "GRUCell",
     "LSTMCell",
     "LSTMStateTuple",
     "MultiRNNCell",
+    "OutputProjectionWrapper",
     "RNNCell",
     "static_bidirectional_rnn",
     "static_rnn",

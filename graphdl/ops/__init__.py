@@ -45,6 +45,7 @@ from graphdl.ops import (
     space_blocks,
     special,
     state,
+    strided_slice,
     summary_ops,
     topk,
     train_ops,

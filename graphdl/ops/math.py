@@ -15,7 +15,7 @@ import numpy as np
 from graphdl._jax import jnp
 from graphdl.convert import convert_to_tensor, make_tensor
 from graphdl.dtypes import as_dtype, float32, float64
-from graphdl.errors import ShapeError
+from graphdl.errors import DTypeError, ShapeError
 from graphdl.graph import get_default_graph, name_scope
 from graphdl.ops.common import spec
 from graphdl.ops.grad_util import select, unbroadcast
@@ -58,7 +58,7 @@ from graphdl.tensor import Tensor
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "div", "truediv", "realdiv", "floordiv", "floor_div", "mod",
-    "log_sigmoid",
+    "log_sigmoid", "div_no_nan", "divide_no_nan",
     "floormod", "negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "log", "log1p", "pow",
     "maximum", "minimum", "sin", "cos", "tanh", "sigmoid", "reciprocal", "cast", "to_float",
     "to_double", "to_int32", "to_int64", "clip_by_value", "add_n", "scalar_mul", "squared_difference",
@@ -232,6 +232,25 @@ def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
 def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
     """TF1 `tf.divide(x, y)`: same as truediv (x / y)."""
     return truediv(x, y, name=name)
+
+
+def div_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """TF1 `tf.div_no_nan(x, y)`: x / y, and 0 where y is 0; the gradient has no NaNs there either."""
+    from graphdl.ops.logic import equal
+    from graphdl.ops.selection import where_v2
+
+    a, b = operands([x, y], "div_no_nan")
+    if not a.dtype.is_floating:
+        raise get_default_graph().located_error(
+            DTypeError, "div_no_nan", f"x and y must be floating-point, got {a.dtype.name}"
+        )
+    with get_default_graph().name_scope(name or "div_no_nan"):
+        zero = equal(b, 0)
+        quotient = truediv(a, where_v2(zero, 1, b))
+        return where_v2(zero, 0, quotient)
+
+
+divide_no_nan = div_no_nan  # TF 1.13+'s tf.math.divide_no_nan
 
 
 def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:

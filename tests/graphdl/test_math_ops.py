@@ -118,6 +118,23 @@ def test_floordiv_and_mod_follow_python_for_negatives():
         np.testing.assert_array_equal(got[3], got[1])
 
 
+def test_div_no_nan_values_and_gradients():
+    """TF1's div_no_nan: 0 where the divisor is 0, elsewhere x / y; finite gradients everywhere."""
+    xv = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]])
+    yv = np.array([[2.0, 0.0, -1.5], [0.0, 0.25, 3.0]])
+    x, y = gd.placeholder(gd.float64, [2, 3]), gd.placeholder(gd.float64, [2, 3])
+    for got in run_both(gd.div_no_nan(x, y), {x: xv, y: yv}):
+        np.testing.assert_allclose(got, np.where(yv == 0, 0.0, xv / np.where(yv == 0, 1.0, yv)))
+    check_grads(gd.div_no_nan, [xv, yv + (yv == 0) * 0.7])  # differences away from y == 0
+    at_zero = run_both(gd.gradients(gd.reduce_sum(gd.div_no_nan(x, y)), [x, y]), {x: xv, y: yv})
+    for dx, dy in at_zero:
+        assert np.isfinite(dx).all() and np.isfinite(dy).all()
+        assert (dx[yv == 0] == 0).all() and (dy[yv == 0] == 0).all()
+    assert gd.math.divide_no_nan is gd.div_no_nan
+    with pytest.raises(DTypeError, match="floating-point"):
+        gd.div_no_nan(gd.constant(1), gd.constant(2))
+
+
 def test_truediv_of_integers_is_float():
     t = gd.truediv(gd.constant([1, 2, 3]), gd.constant([2, 2, 2]))
     assert t.dtype == gd.float64 and t.op.name == "truediv"
