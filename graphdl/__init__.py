@@ -80,7 +80,11 @@ from graphdl.ops.decompositions import *
 from graphdl.ops.random_extra import *
 from graphdl.ops.checks import *
 from graphdl.ops.strided_slice import *
+from graphdl.data_flow import *  # tf.FIFOQueue, tf.RandomShuffleQueue, ...
+from graphdl.readers import *  # tf.TextLineReader, tf.decode_raw, ...
 from graphdl.control_flow import *
+from graphdl.while_loop import *
+from graphdl.tensor_array import *
 from graphdl.variables import *
 from graphdl.variable_scope import *
 from graphdl.initializers import *  # tf.zeros_initializer, tf.glorot_uniform_initializer, ...

@@ -55,5 +55,10 @@ class OutOfRangeError(GraphdlError, IndexError):
     """A tf.data iterator has no more elements (TF1's `tf.errors.OutOfRangeError`)."""
 
 
+class CancelledError(GraphdlError, RuntimeError):
+    """A queue operation was cancelled: the queue closed with cancel_pending_enqueues, an enqueue to
+    a closed queue, or the Session closed (TF1's `tf.errors.CancelledError`)."""
+
+
 # TF1's base class of the errors a run raises: `except tf.errors.OpError` catches every graphdl error.
 OpError = GraphdlError

@@ -1,14 +1,20 @@
 """graphdl.train: TF1's `tf.train` optimizers and global step."""
 
+from graphdl.train.coordinator import *  # noqa: F403
+from graphdl.train.coordinator import __all__ as _coordinator_names
 from graphdl.train.global_step import (
     create_global_step,
     get_global_step,
     get_or_create_global_step,
     global_step,
 )
+from graphdl.train.input import *  # noqa: F403
+from graphdl.train.input import __all__ as _input_names
 from graphdl.train.learning_rate_decay import *  # noqa: F403
 from graphdl.train.learning_rate_decay import __all__ as _decay_names
 from graphdl.train.meta_graph import export_meta_graph, import_meta_graph, write_graph
+from graphdl.train.monitored_session import *  # noqa: F403
+from graphdl.train.monitored_session import __all__ as _monitored_names
 from graphdl.train.moving_averages import *  # noqa: F403
 from graphdl.train.moving_averages import __all__ as _ema_names
 from graphdl.train.optimizer import Optimizer
@@ -21,6 +27,8 @@ from graphdl.train.optimizers import (
 )
 from graphdl.train.optimizers_extra import *  # noqa: F403
 from graphdl.train.optimizers_extra import __all__ as _extra_optimizer_names
+from graphdl.train.queue_runner import *  # noqa: F403
+from graphdl.train.queue_runner import __all__ as _queue_runner_names
 from graphdl.train.saver import (
     Saver,
     checkpoint_exists,
@@ -29,6 +37,8 @@ from graphdl.train.saver import (
     list_variables,
     load_variable,
 )
+from graphdl.train.session_hooks import *  # noqa: F403
+from graphdl.train.session_hooks import __all__ as _hook_names
 
 __all__ = [
     "AdagradOptimizer",
@@ -54,3 +64,8 @@ __all__ = [
 __all__ += _decay_names
 __all__ += _extra_optimizer_names
 __all__ += _ema_names
+__all__ += _coordinator_names
+__all__ += _input_names
+__all__ += _queue_runner_names
+__all__ += _monitored_names
+__all__ += _hook_names

@@ -1,0 +1,426 @@
+"""TF1's queue-based input pipelines: the input producers (`string_input_producer`,
+`range_input_producer`, `slice_input_producer`) and the batchers (`batch`, `shuffle_batch`,
+`batch_join`, `shuffle_batch_join`); their threads are QueueRunners (graphdl/train/queue_runner.py).
+
+Queues run on the host (graphdl/data_flow.py, runtime/queue_feed.py), so a pipeline runs the same way
+with the interpreter and with XLA. An input producer's shuffling and its num_epochs limit are done on
+the host when its enqueue runs; the epoch counter is a local variable (`<name>/limit_epochs/epochs`), so
+programs run `tf.local_variables_initializer()` as in TF1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from graphdl.data_flow import FIFOQueue, HostValue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue
+from graphdl.dtypes import as_dtype
+from graphdl.errors import GraphError, OutOfRangeError, ShapeError
+from graphdl.graph import GraphKeys, Node, get_default_graph
+from graphdl.shapes import TensorShape, as_shape
+from graphdl.tensor import Tensor
+from graphdl.train.queue_runner import QueueRunner, add_queue_runner
+
+__all__ = [
+    "input_producer",
+    "string_input_producer",
+    "range_input_producer",
+    "slice_input_producer",
+    "batch",
+    "shuffle_batch",
+    "batch_join",
+    "shuffle_batch_join",
+]
+
+
+# --- input producers -----------------------------------------------------------------------------
+
+
+def _epochs_variable(num_epochs: int) -> Any:
+    from graphdl.variables import Variable
+
+    with get_default_graph().name_scope("limit_epochs"):
+        v = Variable(
+            np.int64(0),
+            trainable=False,
+            collections=[GraphKeys.LOCAL_VARIABLES],
+            name="epochs",
+            dtype="int64",
+        )
+    return v
+
+
+def _producer_hook(num_epochs: int | None, shuffle: bool, seed: Any, key: str, epochs: Any, bump: Any) -> Any:
+    """The host work of a producer's enqueue: count the epoch (OutOfRangeError past num_epochs) and
+    shuffle the values along dim 0 with this session's stream."""
+
+    def hook(session: Any, feeder: Any, comps: list[np.ndarray]) -> list[np.ndarray]:
+        if num_epochs is not None:
+            done = int(session.run(epochs))
+            if done >= num_epochs:
+                raise OutOfRangeError(f"Reached limit of {num_epochs}")
+            session.run(bump)
+        if shuffle:
+            perm = feeder.rng(key, seed).permutation(comps[0].shape[0])
+            comps = [c[perm] for c in comps]
+        return comps
+
+    return hook
+
+
+def input_producer(
+    input_tensor: Any,
+    element_shape: Any = None,
+    num_epochs: int | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    capacity: int = 32,
+    shared_name: str | None = None,
+    summary_name: str | None = None,
+    name: str | None = None,
+    cancel_op: Node | None = None,
+) -> QueueBase:
+    """TF1 `tf.train.input_producer`: a FIFO queue fed (by a QueueRunner) with the rows of input_tensor,
+    once per epoch, shuffled when shuffle."""
+    from graphdl.convert import convert_to_tensor
+
+    graph = get_default_graph()
+    if isinstance(input_tensor, Tensor | HostValue):
+        value = input_tensor
+    elif _is_strings(input_tensor):
+        value = HostValue(input_tensor, as_dtype("string"))
+    else:
+        value = convert_to_tensor(input_tensor)
+    dims = value.shape.dims
+    if dims is not None and not dims:
+        raise ShapeError(
+            "input_producer: input_tensor must have at least one dimension (its rows are enqueued)"
+        )
+    shape = (
+        as_shape(element_shape)
+        if element_shape is not None
+        else TensorShape(None if dims is None else dims[1:])
+    )
+    if not shape.is_fully_defined():
+        raise ShapeError(
+            f"input_producer: the element shape must be fully defined, got {shape}; pass element_shape"
+        )
+    with graph.name_scope(name or "input_producer") as scope:
+        epochs = bump = None
+        if num_epochs is not None:
+            if num_epochs <= 0:
+                raise GraphError(f"input_producer: num_epochs must be > 0, got {num_epochs}")
+            from graphdl.ops.state import assign_add
+
+            var = _epochs_variable(num_epochs)
+            epochs = var
+            bump = assign_add(var, np.int64(1)).op
+        from graphdl.ops.random import get_seed
+
+        s1, s2 = get_seed(seed)
+        pair = None if s1 is None or s2 is None else (s1, s2)
+        q = FIFOQueue(
+            capacity=capacity, dtypes=[value.dtype], shapes=[shape], shared_name=shared_name, name=scope
+        )
+        hook = _producer_hook(num_epochs, shuffle, pair, scope, epochs, bump)
+        enq = q._control("QueueEnqueueManyV2", None, "EnqueueMany", _make_enqueue(q, [value], hook))
+        add_queue_runner(QueueRunner(q, [enq], cancel_op=cancel_op))
+    return q
+
+
+def _make_enqueue(q: QueueBase, values: list[Any], hook: Any) -> Any:
+    from graphdl.data_flow import Enqueue
+
+    return Enqueue(q, q._convert(values, True, "enqueue_many"), True, hook)
+
+
+def _is_strings(value: Any) -> bool:
+    if isinstance(value, str | bytes):
+        return True
+    arr = np.asarray(value, dtype=object) if isinstance(value, list | tuple) else None
+    return arr is not None and arr.size > 0 and all(isinstance(v, str | bytes) for v in arr.ravel())
+
+
+def string_input_producer(
+    string_tensor: Any,
+    num_epochs: int | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    capacity: int = 32,
+    shared_name: str | None = None,
+    name: str | None = None,
+    cancel_op: Node | None = None,
+) -> QueueBase:
+    """TF1 `tf.train.string_input_producer`: a queue of the strings (file names), once per epoch.
+
+    graphdl has no string tensors in its backends: pass the strings as a Python list; dequeued strings
+    are bytes made on the host (fetchable with sess.run, enqueueable into other queues)."""
+    if isinstance(string_tensor, Tensor) and string_tensor.dtype.name != "string":
+        raise GraphError("string_input_producer: string_tensor must be a list of strings")
+    if not isinstance(string_tensor, Tensor | HostValue):
+        if not isinstance(string_tensor, list | tuple | np.ndarray) or len(string_tensor) == 0:
+            raise GraphError("string_input_producer requires a non-null input tensor")
+        string_tensor = HostValue(list(string_tensor), as_dtype("string"))
+    with get_default_graph().name_scope(name or "input_producer") as scope:
+        return input_producer(
+            string_tensor, [], num_epochs, shuffle, seed, capacity, shared_name, None, scope, cancel_op
+        )
+
+
+def range_input_producer(
+    limit: Any,
+    num_epochs: int | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    capacity: int = 32,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> QueueBase:
+    """TF1 `tf.train.range_input_producer`: a queue of the int32 integers 0..limit-1, once per epoch."""
+    from graphdl.ops.creation import range as range_
+
+    graph = get_default_graph()
+    with graph.name_scope(name or "input_producer") as scope:
+        indices = range_(limit, dtype="int32")
+        return input_producer(indices, [], num_epochs, shuffle, seed, capacity, shared_name, None, scope)
+
+
+def slice_input_producer(
+    tensor_list: Sequence[Any],
+    num_epochs: int | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    capacity: int = 32,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> list[Tensor]:
+    """TF1 `tf.train.slice_input_producer`: one row of every tensor in tensor_list per dequeue (the
+    rows share an index from a range_input_producer)."""
+    from graphdl.convert import convert_to_tensor
+    from graphdl.ops.gathering import gather
+
+    tensors = [convert_to_tensor(t) for t in tensor_list]
+    if not tensors:
+        raise GraphError("Expected at least one tensor in slice_input_producer().")
+    n = tensors[0].shape.dims[0] if tensors[0].shape.dims else None
+    if n is None:
+        raise ShapeError("slice_input_producer: the first tensor needs a known dimension 0")
+    for t in tensors[1:]:
+        if t.shape.dims is not None and t.shape.dims and t.shape.dims[0] not in (None, n):
+            raise ShapeError(
+                f"slice_input_producer: all tensors must have {n} rows, '{t.name}' has {t.shape}"
+            )
+    graph = get_default_graph()
+    with graph.name_scope(name or "input_producer"):
+        queue = range_input_producer(n, num_epochs, shuffle, seed, capacity, shared_name)
+        index = queue.dequeue()
+        return [gather(t, index) for t in tensors]
+
+
+# --- batching -------------------------------------------------------------------------------------
+
+
+def _as_list(tensors: Any) -> list[Any]:
+    if isinstance(tensors, Mapping):
+        return [tensors[k] for k in sorted(tensors)]
+    if isinstance(tensors, list | tuple):
+        return list(tensors)
+    return [tensors]
+
+
+def _as_original(original: Any, dequeued: Any) -> Any:
+    """The dequeued batch in the structure of the input (TF1: a one-element list gives one tensor)."""
+    if isinstance(original, Mapping):
+        values = dequeued if isinstance(dequeued, list) else [dequeued]
+        return {k: values[i] for i, k in enumerate(sorted(original))}
+    return dequeued
+
+
+def _component(value: Any) -> Any:
+    from graphdl.convert import convert_to_tensor
+
+    if isinstance(value, Tensor | HostValue):
+        return value
+    if _is_strings(value):
+        return HostValue(value, as_dtype("string"))
+    return convert_to_tensor(value)
+
+
+def _shapes(tensor_list: list[Any], shapes: Any, enqueue_many: bool, dynamic_pad: bool) -> list[TensorShape]:
+    if shapes is not None:
+        out = [as_shape(s) for s in shapes]
+    else:
+        out = []
+        for t in tensor_list:
+            s = t.shape
+            if enqueue_many:
+                s = TensorShape(None if s.dims is None else s.dims[1:])
+            out.append(s)
+    for s in out:
+        if dynamic_pad:
+            if s.dims is None:
+                raise ShapeError(f"dynamic_pad needs shapes of known rank, got {s}")
+        elif not s.is_fully_defined():
+            raise ShapeError(f"All shapes must be fully defined: {[str(x) for x in out]}")
+    return out
+
+
+def _batcher(
+    tensors_list: list[Any],
+    batch_size: int,
+    capacity: int,
+    enqueue_many: bool,
+    shapes: Any,
+    dynamic_pad: bool,
+    allow_smaller_final_batch: bool,
+    shared_name: str | None,
+    name: str,
+    shuffle: tuple[int, Any] | None,
+    threads: int = 1,
+) -> Any:
+    """The queue and its runner: one enqueue op per tensor list, each run by `threads` threads."""
+    graph = get_default_graph()
+    lists = [[_component(v) for v in _as_list(ts)] for ts in tensors_list]
+    with graph.name_scope(name) as scope:
+        first = lists[0]
+        dtypes = [t.dtype for t in first]
+        for other in lists[1:]:
+            if [t.dtype for t in other] != dtypes:
+                raise GraphError(f"{name}: the tensor lists must all have the same dtypes")
+        queue_shapes = _shapes(first, shapes, enqueue_many, dynamic_pad)
+        if shuffle is not None:
+            q: QueueBase = RandomShuffleQueue(
+                capacity, shuffle[0], dtypes, queue_shapes, seed=shuffle[1], shared_name=shared_name
+            )
+        elif dynamic_pad:
+            q = PaddingFIFOQueue(capacity, dtypes, queue_shapes, shared_name=shared_name)
+        else:
+            q = FIFOQueue(capacity, dtypes, queue_shapes, shared_name=shared_name)
+        ops = [q.enqueue_many(ts) if enqueue_many else q.enqueue(ts) for ts in lists]
+        add_queue_runner(QueueRunner(q, ops * threads))
+        return q, scope
+
+
+def _dequeue(q: QueueBase, batch_size: int, allow_smaller_final_batch: bool, scope: str) -> Any:
+    """The batch, named after the batcher's scope (TF1: `batch:0`)."""
+    if allow_smaller_final_batch:
+        return q.dequeue_up_to(batch_size, name=scope)
+    return q.dequeue_many(batch_size, name=scope)
+
+
+def batch(
+    tensors: Any,
+    batch_size: int,
+    num_threads: int = 1,
+    capacity: int = 32,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    dynamic_pad: bool = False,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """TF1 `tf.train.batch`: batches of batch_size from a FIFO queue that num_threads QueueRunner
+    threads fill with `tensors` (each run of the enqueue evaluates them afresh)."""
+    q, scope = _batcher(
+        [tensors],
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        dynamic_pad,
+        allow_smaller_final_batch,
+        shared_name,
+        name or "batch",
+        None,
+        num_threads,
+    )
+    return _as_original(tensors, _dequeue(q, batch_size, allow_smaller_final_batch, scope))
+
+
+def shuffle_batch(
+    tensors: Any,
+    batch_size: int,
+    capacity: int,
+    min_after_dequeue: int,
+    num_threads: int = 1,
+    seed: int | None = None,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """TF1 `tf.train.shuffle_batch`: random batches from a RandomShuffleQueue that keeps
+    min_after_dequeue elements to mix, filled by num_threads threads."""
+    q, scope = _batcher(
+        [tensors],
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        False,
+        allow_smaller_final_batch,
+        shared_name,
+        name or "shuffle_batch",
+        (min_after_dequeue, seed),
+        num_threads,
+    )
+    return _as_original(tensors, _dequeue(q, batch_size, allow_smaller_final_batch, scope))
+
+
+def batch_join(
+    tensors_list: Sequence[Any],
+    batch_size: int,
+    capacity: int = 32,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    dynamic_pad: bool = False,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """TF1 `tf.train.batch_join`: like batch, with one enqueue thread per tensor list in tensors_list."""
+    q, scope = _batcher(
+        list(tensors_list),
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        dynamic_pad,
+        allow_smaller_final_batch,
+        shared_name,
+        name or "batch_join",
+        None,
+    )
+    return _as_original(tensors_list[0], _dequeue(q, batch_size, allow_smaller_final_batch, scope))
+
+
+def shuffle_batch_join(
+    tensors_list: Sequence[Any],
+    batch_size: int,
+    capacity: int,
+    min_after_dequeue: int,
+    seed: int | None = None,
+    enqueue_many: bool = False,
+    shapes: Any = None,
+    allow_smaller_final_batch: bool = False,
+    shared_name: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """TF1 `tf.train.shuffle_batch_join`: like shuffle_batch, one enqueue thread per tensor list."""
+    q, scope = _batcher(
+        list(tensors_list),
+        batch_size,
+        capacity,
+        enqueue_many,
+        shapes,
+        False,
+        allow_smaller_final_batch,
+        shared_name,
+        name or "shuffle_batch_join",
+        (min_after_dequeue, seed),
+    )
+    return _as_original(tensors_list[0], _dequeue(q, batch_size, allow_smaller_final_batch, scope))
