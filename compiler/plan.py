@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-import networkx as nx
-
 from compiler.ir import Plan, Step
 from graphdl.errors import DTypeError, GraphError, ShapeError
 from graphdl.graph import Graph, Node
@@ -17,31 +15,24 @@ Pass = Callable[[Plan], Plan]
 
 def needed_nodes(graph: Graph, targets: Sequence[Node], fed: set[Tensor]) -> list[Node]:
     """Nodes the targets depend on (data and control edges), cut at fed tensors and assigned refs."""
-    dg = nx.DiGraph()
     stack = list(targets)
-    seen: set[str] = set()
+    seen: dict[str, Node] = {}
     while stack:
         node = stack.pop()
         if node.name in seen:
             continue
-        seen.add(node.name)
-        dg.add_node(node.name, node=node)
+        seen[node.name] = node
         refs = node.op_def.ref_inputs
         for i, t in enumerate(node.inputs):
             if i in refs or t in fed:
                 continue
-            dg.add_edge(t.op.name, node.name)
             stack.append(t.op)
         for c in node.control_inputs:
             if c.outputs and all(o in fed for o in c.outputs):
                 continue  # every output of c is fed: nothing of c runs, so there is nothing to wait for
-            dg.add_edge(c.name, node.name)
             stack.append(c)
-    keep: set[str] = set()
-    for n in targets:
-        keep.add(n.name)
-        keep |= nx.ancestors(dg, n.name)
-    nodes = [dg.nodes[name]["node"] for name in keep]
+    # every node the walk reached is a target or an ancestor of one (through uncut edges)
+    nodes = list(seen.values())
     nodes.sort(key=lambda n: n.id)  # creation order is a topological order
     return nodes
 

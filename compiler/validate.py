@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import networkx as nx
-
 from graphdl.errors import GraphError
 from graphdl.graph import Graph
 from graphdl.registry import _REGISTRY, TensorSpec
@@ -30,6 +28,8 @@ def validate(graph: Graph) -> None:
                     f"{node.describe()}: output '{out.name}' is recorded as {out.dtype.name} "
                     f"but its inputs give {s.dtype.name}"
                 )
+    import networkx as nx  # imported here: it takes ~0.1 s, and planning a run does not need it
+
     g = graph.to_networkx()
     if not nx.is_directed_acyclic_graph(g):
         cycle = nx.find_cycle(g)
