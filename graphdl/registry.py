@@ -99,6 +99,7 @@ class OpDef:
     differentiable: bool = True
     kind: str = "op"
     stateful: bool = False
+    checks: bool = False  # its lowering may register run-time checks (RunContext.check)
     ref_inputs: tuple[int, ...] = ()
     shape_inputs: tuple[int, ...] = ()
     samples: SampleFn | None = None
@@ -131,6 +132,7 @@ def register(
     differentiable: bool = True,
     kind: str = "op",
     stateful: bool = False,
+    checks: bool = False,
     ref_inputs: tuple[int, ...] = (),
     shape_inputs: tuple[int, ...] = (),
     samples: SampleFn | None = None,
@@ -152,6 +154,7 @@ def register(
         differentiable=differentiable,
         kind=kind,
         stateful=stateful or kind in ("variable", "update", "random", "placeholder"),
+        checks=checks,
         ref_inputs=ref_inputs,
         shape_inputs=shape_inputs,
         samples=samples,

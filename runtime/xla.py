@@ -119,7 +119,8 @@ class XlaExecutable:
         # The jitted signature is as flat as the plan allows: every argument jax has to flatten or
         # convert (an empty dict, a step scalar) costs microseconds on each run.
         self.pure_fn: Any = None
-        stateful = any(s.op_def.stateful for s in plan.steps)  # run-time checks need call_flat
+        # stateful ops and run-time checks need call_flat
+        stateful = any(s.op_def.stateful or s.op_def.checks for s in plan.steps)
         if not reads and not writes and self._put is None and not self.uses_step and not stateful:
             # pure: no variables, no writes, no randomness, feeds already on the device
             self.pure_fn = jax.jit(lambda fvals: program((), (), fvals, {}, None)[0])
