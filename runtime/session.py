@@ -210,6 +210,16 @@ class Session:
             prog = self._new_program(entry, [])
         return prog.runner(())
 
+    def run_steps(
+        self, fetches: Any, feed_dict: Mapping[Any, Any] | None = None, steps: int | None = None
+    ) -> Any:
+        """Run `fetches` for `steps` steps in one call: each fed value stacks the steps' values along its
+        first axis, and each fetched value comes back stacked the same way (graphdl's; TF1 has no such
+        call). The same as `steps` calls of `run`; on XLA it is one compiled program (runtime/multistep.py)."""
+        from runtime.multistep import run_steps
+
+        return run_steps(self, fetches, feed_dict, steps)
+
     def _host_prepare(self, fetches: Any, feed_dict: Mapping[Any, Any] | None) -> Any:
         """Let each host feeder of the graph (made per Session on first use) act before the run and
         return the feed_dict the backend sees."""

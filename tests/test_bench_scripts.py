@@ -45,3 +45,9 @@ def test_mlp_bench_runners_agree() -> None:
     out = run_bench("bench_mlp.py", "--part", "xla", "--rounds", "1", "--number", "2")
     assert "first-step loss: graphdl xla 0.686440  jax.jit 0.686440  numpy 0.686440" in out
     assert "RESULT mlp xla/jit" in out
+
+
+def test_mlp_steps_bench_runs() -> None:
+    # bench_mlp_steps asserts that run_steps and the hand-written lax.scan give the same losses first
+    out = run_bench("bench_mlp_steps.py", "--steps", "5", "--rounds", "1", "--number", "1")
+    assert "RESULT run_steps/jit-scan" in out
