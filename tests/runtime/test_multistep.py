@@ -112,3 +112,20 @@ def test_errors() -> None:
         nxt = it.get_next()
     with pytest.raises(GraphError, match=r"tf\.data iterators"):
         tf.Session(graph=g2).run_steps(nxt, steps=2)
+
+
+def test_repeated_calls_refill_the_staged_feeds() -> None:
+    """Feeds of any layout (a Fortran-ordered copy, a float64 array cast to float32, an offset view)
+    give the same steps as Session.run, call after call through the same staging buffers."""
+    g, x, y, loss, train, _, init = _mlp()
+    one, many = tf.Session(graph=g), tf.Session(graph=g)
+    one.run(init)
+    many.run(init)
+    for call in range(3):
+        xs, ys = _data(4)
+        raw = np.empty(xs.size + 1, np.float32)
+        shifted = raw[1:].reshape(xs.shape)  # 4 bytes past an allocation: not 64-byte aligned
+        shifted[...] = xs
+        feeds = [np.asfortranarray(xs), xs.astype(np.float64), shifted][call]
+        ref = [one.run([train, loss], {x: xs[i], y: ys[i]})[1] for i in range(4)]
+        np.testing.assert_array_equal(many.run_steps([train, loss], {x: feeds, y: ys})[1], ref)
