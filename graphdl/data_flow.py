@@ -212,13 +212,11 @@ class QueueBase:
         seed: int | None = None,
     ) -> None:
         self._dtypes = _as_dtypes(dtypes)
-        one = not isinstance(dtypes, list | tuple)
         if shapes is None:
             self._shapes = [TensorShape(None)] * len(self._dtypes)
         else:
-            shape_list = (
-                [shapes] if one or (_is_one_shape(shapes) and len(self._dtypes) == 1) else list(shapes)
-            )
+            # TF1's rule: a list of ints (or None) is one shape, else one shape per component
+            shape_list = [shapes] if _is_one_shape(shapes) else list(shapes)
             self._shapes = [as_shape(s) for s in shape_list]
             if len(self._shapes) != len(self._dtypes):
                 raise GraphError(

@@ -93,25 +93,35 @@ class QueueState:
                 self.cond.notify_all()
 
     def take(self, mode: str, n: int) -> tuple[np.ndarray, ...]:
-        """Take one element ('one') or n stacked ('many'; 'up_to' gives fewer once closed)."""
+        """Take one element ('one') or n stacked ('many'; 'up_to' gives fewer once closed).
+
+        Elements are taken as they arrive, so n may exceed the capacity (TF1's DequeueMany). If the
+        queue closes first, 'up_to' returns what it has; otherwise the taken elements go back to the
+        front of the queue and the dequeue raises OutOfRangeError, as in TF1."""
         need = 1 if mode == "one" else n
+        taken: list[tuple[np.ndarray, ...]] = []
         with self.cond:
-            while True:
-                self._check_session()
+            while len(taken) < need:
+                try:
+                    self._check_session()
+                except BaseException:
+                    self.items[:0] = taken
+                    raise
                 keep = 0 if self.closed else self.queue._min_after_dequeue
-                if len(self.items) - keep >= need:
-                    break
+                available = len(self.items) - keep
+                if available > 0:
+                    taken.extend(self._pop() for _ in range(min(available, need - len(taken))))
+                    self.cond.notify_all()
+                    continue
                 if self.closed:
-                    if mode == "up_to" and self.items:
-                        need = len(self.items)
+                    if mode == "up_to" and taken:
                         break
+                    self.items[:0] = taken
                     raise OutOfRangeError(
                         f"{self.queue.describe()} is closed and has insufficient elements "
                         f"(requested {need}, current size {len(self.items)})"
                     )
                 self.cond.wait()
-            taken = [self._pop() for _ in range(need)]
-            self.cond.notify_all()
         if mode == "one":
             return taken[0]
         return self._stack(taken)

@@ -515,3 +515,35 @@ def test_concurrent_consumers_take_each_element_once() -> None:
             t.join(30)
         assert all(not t.is_alive() for t in threads)
     assert sorted(taken) == list(range(60))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dequeue_many_beyond_capacity_and_partial_elements_restored(backend: str) -> None:
+    """TF1 takes a dequeue_many's elements as they arrive (batch_size may exceed the capacity), and
+    puts them back in front when the queue closes short."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.train.range_input_producer(1000, shuffle=False).dequeue()
+        b = tf.train.batch([x], batch_size=40)  # the batch queue's capacity is 32
+        q = tf.FIFOQueue(4, tf.int32, shapes=[[]])
+        enq = q.enqueue_many([[1, 2, 3]])
+        close = q.close()
+        many, up_to = q.dequeue_many(5), q.dequeue_up_to(5)
+    sess = tf.Session(graph=g, backend=backend)
+    coord = tf.train.Coordinator()
+    threads = tf.train.start_queue_runners(sess, coord)
+    try:
+        assert sess.run(b).tolist() == list(range(40))
+        assert sess.run(b).tolist() == list(range(40, 80))
+    finally:
+        coord.request_stop()
+        sess.run(close)
+    s2 = tf.Session(graph=g, backend=backend)
+    s2.run(enq)
+    s2.run(close)
+    with pytest.raises(tf.errors.OutOfRangeError, match="insufficient elements"):
+        s2.run(many)
+    assert s2.run(up_to).tolist() == [1, 2, 3]  # the three taken by the failed dequeue_many came back
+    sess.close()
+    coord.join(threads, stop_grace_period_secs=5, ignore_live_threads=True)
+    assert not any(t.is_alive() for t in threads)
