@@ -156,6 +156,10 @@ def __getattr__(name: str) -> Any:
         import graphdl.summary
 
         return graphdl.summary
+    if name == "Summary":  # TF1's tf.Summary protocol buffer
+        from graphdl.events.summary_pb import Summary
+
+        return Summary
     if name == "app":  # TF1's tf.app (flags, run): imports absl only when asked for
         import graphdl.app
 

@@ -105,6 +105,8 @@ class FileWriter:
         """Write a serialized Summary (what `sess.run(summary_op)` returns) at `global_step`."""
         if isinstance(summary, np.ndarray):
             summary = summary[()]
+        if hasattr(summary, "SerializeToString"):  # a tf.Summary made in Python
+            summary = summary.SerializeToString()
         if not isinstance(summary, bytes | bytearray):
             raise GraphError(f"add_summary takes a serialized Summary (bytes), got {type(summary).__name__}")
         step = 0 if global_step is None else int(np.asarray(global_step))

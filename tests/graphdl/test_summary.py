@@ -269,3 +269,42 @@ def test_add_run_metadata_writes_the_traced_steps(tmp_path) -> None:
     node = _fields(dev[2])  # the last NodeExecStats
     names = [ns.node_name for d in md.step_stats.dev_stats for ns in d.node_stats]
     assert node[1].decode() == names[-1] and node[2] > 0  # name and all_start_micros
+
+
+def test_summary_protocol_buffer_made_in_python(tmp_path) -> None:
+    """tf.Summary as cifar10_eval.py uses it: parse a fetched summary, add a value, write it."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None])
+        merged = tf.summary.merge(
+            [tf.summary.scalar("loss", tf.reduce_mean(x)), tf.summary.histogram("x", x)]
+        )
+    fetched = tf.Session(graph=g).run(merged, {x: [1.0, 2.0, 4.0]})
+    summary = tf.Summary()
+    summary.ParseFromString(fetched)
+    assert [v.tag for v in summary.value] == ["loss", "x"]
+    assert summary.value[0].simple_value == pytest.approx(7.0 / 3.0) and summary.value[0].HasField(
+        "simple_value"
+    )
+    assert summary.SerializeToString() == bytes(fetched)  # the histogram's bytes are kept as they were
+    summary.value.add(tag="Precision @ 1", simple_value=0.75)
+    assert summary.SerializeToString() == bytes(fetched) + proto.scalar_value("Precision @ 1", 0.75)
+    # TensorFlow 2.21's tf.compat.v1.Summary(...).SerializeToString() for the same two values
+    made = tf.Summary(value=[tf.Summary.Value(tag="a", simple_value=1.0)])
+    made.value.add(tag="Precision @ 1", simple_value=0.75)
+    assert made.SerializeToString() == b"\n\x08\n\x01a\x15\x00\x00\x80?\n\x14\n\rPrecision @ 1\x15\x00\x00@?"
+    assert tf.summary.Summary is tf.Summary
+    with tf.summary.FileWriter(str(tmp_path)) as writer:
+        writer.add_summary(made, global_step=7)
+        path = writer.path
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    last = data[16 + n :]
+    (m,) = struct.unpack("<Q", last[:8])
+    event = _fields(last[12 : 12 + m])
+    assert event[2] == 7 and event[5] == made.SerializeToString()
+    with pytest.raises(tf.GraphError, match="no field"):
+        tf.Summary.Value(tag="a", color=1)
+    with pytest.raises(tf.GraphError, match="truncated"):
+        tf.Summary().ParseFromString(b"\n\x08\n\x01a")
