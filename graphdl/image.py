@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from graphdl.ops.image_crop import *  # noqa: F403
+from graphdl.ops.image_crop import __all__ as _crop_names
 from graphdl.ops.image_ops import (
     ResizeMethod,
     flip_left_right,
@@ -30,3 +32,4 @@ __all__ = [
 
 extract_patches = extract_image_patches
 __all__ += _random_names
+__all__ += _crop_names

@@ -5,6 +5,9 @@ duplicates in nearest), flips and per_image_standardization, on both backends.""
 
 from __future__ import annotations
 
+import json
+import os
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -204,3 +207,27 @@ def test_per_image_standardization():
         np.testing.assert_allclose(b, np_standardize(xv[0]), rtol=1e-4, atol=1e-5)
         np.testing.assert_array_equal(cv, np.zeros((2, 2, 1)))  # stddev 0: divided by 1/sqrt(N), not 0
         np.testing.assert_allclose(g, jg, rtol=1e-3, atol=1e-4)
+
+
+def test_crop_and_pad_match_tf1() -> None:
+    """resize_image_with_crop_or_pad, central_crop, crop_ and pad_to_bounding_box against TF 2.21's
+    tf.compat.v1 (tests/graphdl/data/make_tf_image_crop.py), on both backends, with the gradient of
+    crop-or-pad: ones where an input pixel lands in the output."""
+    path = os.path.join(os.path.dirname(__file__), "data", "tf_image_crop.json")
+    with open(path) as f:
+        cases = json.load(f)
+    for case in cases:
+        image = np.array(case["image"], np.float32)
+        x = gd.placeholder(gd.float32, image.shape)
+        out = getattr(gd.image, case["op"])(x, *case["args"])
+        (grad,) = gd.gradients(gd.reduce_sum(out), [x])
+        for got, g in run_both([out, grad], {x: image}):
+            np.testing.assert_array_equal(got, np.array(case["out"], np.float32), err_msg=case["op"])
+            # each output pixel is one input pixel or padding: the gradient counts where inputs went
+            assert g.sum() == np.count_nonzero(np.isin(image, np.array(case["out"])))
+    with pytest.raises(ShapeError, match="does not fit"):
+        gd.image.crop_to_bounding_box(gd.zeros([4, 4, 1]), 2, 2, 3, 3)
+    with pytest.raises(ShapeError, match="known when the graph is built"):
+        gd.image.resize_image_with_crop_or_pad(gd.placeholder(gd.float32, [None, 4, 1]), 2, 2)
+    with pytest.raises(ShapeError, match="central_fraction"):
+        gd.image.central_crop(gd.zeros([4, 4, 1]), 0.0)
