@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from graphdl.errors import GraphError
 from graphdl.graph import Graph, GraphKeys, get_default_graph
 from graphdl.variables import Variable
@@ -34,15 +32,19 @@ def create_global_step(graph: Graph | None = None) -> Variable:
     graph = graph or get_default_graph()
     if get_global_step(graph) is not None:
         raise GraphError("a global step variable already exists in this graph")
-    with graph.as_default(), graph.name_scope(None):
-        scope = graph.unique_name(GraphKeys.GLOBAL_STEP)
-        from graphdl.ops.state import constant
+    # as TF1: a get_variable in the current variable scope ('Model/global_step' under
+    # variable_scope('Model')), outside any name scope
+    from graphdl.initializers import zeros_initializer
+    from graphdl.variable_scope import get_variable
 
-        return Variable(
-            lambda: constant(np.int64(0), name="zeros"),
+    with graph.as_default(), graph.name_scope(None):
+        return get_variable(
+            GraphKeys.GLOBAL_STEP,
+            shape=[],
+            dtype="int64",
+            initializer=zeros_initializer(),
             trainable=False,
             collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP],
-            _scope=scope + "/",
         )
 
 

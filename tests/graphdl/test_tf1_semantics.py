@@ -150,3 +150,18 @@ def test_softmax_cross_entropy_casts_float64_labels_to_the_logits_dtype(backend:
     want = -(lv * (z - np.log(np.exp(z).sum(1, keepdims=True)))).sum(1)
     np.testing.assert_allclose(a, want, rtol=1e-6)
     np.testing.assert_allclose(b, want, rtol=1e-6)
+
+
+def test_global_step_is_made_in_the_current_variable_scope() -> None:
+    """TF1's create_global_step is a get_variable: 'Model/global_step' inside variable_scope('Model')
+    (PTB's ptb_word_lm.py), outside any name scope, an int64 0 that is not trainable."""
+    g = tf.Graph()
+    with g.as_default():
+        with tf.variable_scope("Model"), tf.name_scope("inner"):
+            gs = tf.train.get_or_create_global_step()
+        assert tf.train.get_or_create_global_step() is gs
+    assert gs.name == "Model/global_step:0" and gs.dtype == tf.int64
+    assert g.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES) == []
+    sess = tf.Session(graph=g)
+    sess.run(tf.variables_initializer([gs]))
+    assert sess.run(gs) == 0
