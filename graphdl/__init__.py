@@ -42,8 +42,10 @@ from graphdl.graph import (
     Node,
     Operation,
     add_to_collection,
+    add_to_collections,
     control_dependencies,
     get_collection,
+    get_collection_ref,
     device,
     get_default_graph,
     name_scope,
@@ -180,4 +182,17 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return importlib.import_module(f"graphdl.{name}")
+    if name in _TFRECORD_NAMES:
+        raise AttributeError(f"module 'graphdl' has no attribute {name!r}: {TFRECORD_HINT}")
     raise AttributeError(f"module 'graphdl' has no attribute {name!r}")
+
+
+# TF1's TFRecord / tf.Example names: not provided (they need protobuf parsing); a clear message instead
+_TFRECORD_NAMES = frozenset(
+    {"TFRecordReader", "parse_single_example", "parse_example", "FixedLenFeature", "VarLenFeature",
+     "FixedLenSequenceFeature", "SparseFeature", "python_io"}
+)  # fmt: skip
+TFRECORD_HINT = (
+    "graphdl does not read TFRecord files or tf.train.Example protos; load the data as NumPy arrays and "
+    "use tf.data.Dataset.from_tensor_slices, a feed_dict, or the readers of fixed-length and text records"
+)

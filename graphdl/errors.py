@@ -55,6 +55,10 @@ class OutOfRangeError(GraphdlError, IndexError):
     """A tf.data iterator has no more elements (TF1's `tf.errors.OutOfRangeError`)."""
 
 
+class NotFoundError(GraphdlError, FileNotFoundError):
+    """A file a run needs does not exist: a reader's input, a checkpoint (TF1's `tf.errors.NotFoundError`)."""
+
+
 class CancelledError(GraphdlError, RuntimeError):
     """A queue operation was cancelled: the queue closed with cancel_pending_enqueues, an enqueue to
     a closed queue, or the Session closed (TF1's `tf.errors.CancelledError`)."""

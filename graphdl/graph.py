@@ -462,8 +462,19 @@ def get_collection(key: str, scope: str | None = None) -> list[Any]:
     return get_default_graph().get_collection(key, scope)
 
 
+def get_collection_ref(key: str) -> list[Any]:
+    """TF1 `tf.get_collection_ref(key)`: the default graph's collection list itself (edits stay)."""
+    return get_default_graph().get_collection_ref(key)
+
+
 def add_to_collection(name: str, value: Any) -> None:
     get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names: Any, value: Any) -> None:
+    """TF1 `tf.add_to_collections(names, value)`."""
+    for name in [names] if isinstance(names, str) else names:
+        get_default_graph().add_to_collection(name, value)
 
 
 def control_dependencies(control_inputs: Sequence[Any] | None) -> contextlib.AbstractContextManager[None]:

@@ -20,7 +20,7 @@ from graphdl.data_flow import (
     _queue_ops,
 )
 from graphdl.dtypes import as_dtype
-from graphdl.errors import DTypeError, GraphError
+from graphdl.errors import DTypeError, GraphError, NotFoundError
 from graphdl.graph import Node, get_default_graph
 from graphdl.registry import register
 from graphdl.shapes import TensorShape
@@ -126,7 +126,10 @@ class ReaderBase:
 def _open(filename: str) -> Any:
     from graphdl.gfile import GFile
 
-    return GFile(filename, "rb")
+    try:
+        return GFile(filename, "rb")
+    except FileNotFoundError:
+        raise NotFoundError(f"{filename}; No such file or directory") from None
 
 
 class TextLineReader(ReaderBase):

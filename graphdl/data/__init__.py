@@ -50,3 +50,11 @@ def get_output_types(dataset_or_iterator: Any) -> Any:
 def get_output_shapes(dataset_or_iterator: Any) -> Any:
     """TF1 (1.13+): the element shapes of a dataset or iterator."""
     return dataset_or_iterator.output_shapes
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TFRecordDataset":
+        from graphdl import TFRECORD_HINT
+
+        raise AttributeError(f"module 'graphdl.data' has no attribute 'TFRecordDataset': {TFRECORD_HINT}")
+    raise AttributeError(f"module 'graphdl.data' has no attribute {name!r}")

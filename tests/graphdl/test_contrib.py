@@ -133,3 +133,21 @@ def test_contrib_rnn_aliases() -> None:
     assert tf.contrib.rnn.BasicLSTMCell is tf.nn.rnn_cell.BasicLSTMCell
     assert tf.contrib.rnn.static_rnn is tf.nn.static_rnn
     assert tf.contrib.rnn.LSTMStateTuple is tf.nn.rnn_cell.LSTMStateTuple
+
+
+def test_contrib_framework_global_step_and_variable_queries() -> None:
+    g = tf.Graph()
+    with g.as_default():
+        with tf.variable_scope("a"):
+            w = tf.get_variable("w", [2])
+            b = tf.get_variable("b", [1], trainable=False)
+        with tf.variable_scope("c") as c_scope:
+            z = tf.get_variable("w", [3])
+        gs = tf.contrib.framework.get_or_create_global_step()
+        fw = tf.contrib.framework
+        assert gs is tf.train.get_global_step() is fw.get_global_step()
+        assert fw.get_variables("a") == [w, b] and fw.get_variables(c_scope) == [z]
+        assert fw.get_variables(suffix="w") == [w, z]
+        assert fw.get_trainable_variables("a") == [w]
+        assert fw.get_variables_to_restore(exclude=["c", "global_step"]) == [w, b]
+        assert fw.get_variables_to_restore(include=["c", "a"]) == [z, w, b]

@@ -116,3 +116,18 @@ def test_cifar_style_pipeline(backend: str, tmp_path: object) -> None:
 def test_decode_raw_needs_host_strings() -> None:
     with pytest.raises(tf.errors.DTypeError, match="decode_raw"):
         tf.decode_raw(tf.placeholder(tf.float32), tf.uint8)
+
+
+def test_missing_input_file_is_tf1s_not_found_error(tmp_path: object) -> None:
+    """A reader's missing file reaches the program as tf.errors.NotFoundError (an OpError), raised
+    again by coord.join, as in TF1."""
+    fq = tf.train.string_input_producer([os.path.join(str(tmp_path), "absent.bin")], shuffle=False)
+    _, value = tf.FixedLengthRecordReader(record_bytes=4).read(fq)
+    with tf.Session() as sess:
+        coord, threads = start(sess)
+        with pytest.raises(tf.errors.NotFoundError, match=r"absent\.bin"):
+            sess.run(value)
+        coord.request_stop()
+    with pytest.raises(tf.errors.OpError):
+        raise tf.errors.NotFoundError("x")
+    coord.join(threads, stop_grace_period_secs=5, ignore_live_threads=True)

@@ -149,3 +149,16 @@ def test_python_ints_beyond_int32_become_int64(backend: str) -> None:
             b, m = sess.run([big, mixed])
     assert big.dtype == tf.int64 and mixed.dtype == tf.int64 and small.dtype == tf.int32  # as TF1
     assert int(b) == 2**40 and m.tolist() == [1, -(2**33)]
+
+
+def test_collection_refs_and_tfrecord_hint() -> None:
+    g = tf.Graph()
+    with g.as_default():
+        ref = tf.get_collection_ref("my")
+        ref.append(1)
+        tf.add_to_collections(["my", "other"], 2)
+        assert tf.get_collection("my") == [1, 2] and tf.get_collection("other") == [2]
+    for get in (lambda: tf.TFRecordReader, lambda: tf.parse_single_example, lambda: tf.data.TFRecordDataset):
+        with pytest.raises(AttributeError, match="does not read TFRecord files"):
+            get()
+    assert issubclass(tf.errors.NotFoundError, tf.errors.OpError)
