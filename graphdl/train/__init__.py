@@ -39,6 +39,8 @@ from graphdl.train.saver import (
 )
 from graphdl.train.session_hooks import *  # noqa: F403
 from graphdl.train.session_hooks import __all__ as _hook_names
+from graphdl.train.supervisor import *  # noqa: F403
+from graphdl.train.supervisor import __all__ as _supervisor_names
 
 __all__ = [
     "AdagradOptimizer",
@@ -69,3 +71,4 @@ __all__ += _input_names
 __all__ += _queue_runner_names
 __all__ += _monitored_names
 __all__ += _hook_names
+__all__ += _supervisor_names

@@ -159,7 +159,7 @@ class LooperThread(threading.Thread):
                 while not self._coord.should_stop():
                     self.run_loop()
             else:
-                next_time = time.monotonic() + self._timer_interval_secs
+                next_time = time.monotonic()  # as TF1's: the first run_loop at once, then every interval
                 while not self._coord.wait_for_stop(max(0.0, next_time - time.monotonic())):
                     next_time += self._timer_interval_secs
                     self.run_loop()
