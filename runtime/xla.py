@@ -126,7 +126,9 @@ class XlaExecutable:
             self.pure_fn = jax.jit(lambda fvals: program((), (), fvals, {}, None)[0])
             self.jitted = self.pure_fn
         elif self.uses_step:
-            self.jitted = jax.jit(program, donate_argnums=(0, 3))
+            self.jitted = jax.jit(
+                program, donate_argnums=(0, 3), compiler_options=_rng_options(plan, backend)
+            )
         elif self.optional:
             self.jitted = jax.jit(lambda d, k, f, o: program(d, k, f, o, None), donate_argnums=(0, 3))
         else:
@@ -278,6 +280,21 @@ class XlaExecutable:
         kvals = tuple(abstract(n) for n in self.kept)
         st = jax.ShapeDtypeStruct((), np.int64)
         return self.jitted.trace(*self._pack(dvals, kvals, fvals, ovals, st)).lower()
+
+
+# XLA:CPU's fusion emitters take minutes (from under a second) to compile a program with more than
+# about a dozen draws keyed by the traced run counter feeding one chain of activations (a dropout per
+# layer and time step in char-rnn); with them off it compiles in about a second, but runs ~15% slower,
+# so they are turned off only for programs with more than this many random ops.
+MANY_RANDOM_OPS = 8
+
+
+def _rng_options(plan: Plan, backend: Any) -> dict[str, Any] | None:
+    """Per-program XLA options for a plan with random ops (see MANY_RANDOM_OPS)."""
+    if backend.platform != "cpu":
+        return None
+    draws = sum(1 for s in plan.steps if s.op_def.kind == "random")
+    return {"xla_cpu_use_fusion_emitters": False} if draws > MANY_RANDOM_OPS else None
 
 
 def host_evaluable(plan: Plan) -> bool:

@@ -166,3 +166,29 @@ def graph() -> Any:
     g = gd.Graph()
     with g.as_default():
         yield g
+
+
+def test_many_random_ops_compile_without_fusion_emitters() -> None:
+    """16 chained dropouts (char-rnn's DropoutWrapper over layers and time steps): XLA:CPU's fusion
+    emitters took minutes to compile this; such programs compile with them off, and still draw
+    what the interpreter draws."""
+    from runtime.inspect import _executable
+
+    g = gd.Graph()
+    with g.as_default():
+        gd.set_random_seed(4)
+        x = gd.placeholder(gd.float32, [10, 64])
+        y = x
+        for _ in range(16):
+            y = gd.nn.dropout(gd.tanh(y), 0.8)
+        few = gd.nn.dropout(x, 0.5)
+    xv = np.linspace(-1, 1, 640, dtype=np.float32).reshape(10, 64)
+    sessions = [Session(graph=g, backend=b) for b in ("xla", "interpreter")]
+    outs = [s.run([y, few], {x: xv}) for s in sessions]
+    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+    backend = sessions[0].backend
+    many, _ = _executable(sessions[0], y, {x: xv})
+    one, _ = _executable(sessions[0], few, {x: xv})
+    assert rx._rng_options(many.plan, backend) == {"xla_cpu_use_fusion_emitters": False}
+    assert rx._rng_options(one.plan, backend) is None
