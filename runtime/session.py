@@ -57,6 +57,27 @@ def convert_feed(tensor: Tensor, value: Any) -> np.ndarray:
     return arr
 
 
+def _flat_feeds(feed_dict: Mapping[Any, Any] | None) -> Mapping[Any, Any] | None:
+    """feed_dict with nested keys (an LSTM state tuple fed its fetched value) fed leaf by leaf, as TF1."""
+    if not feed_dict or not any(isinstance(k, list | tuple) for k in feed_dict):
+        return feed_dict
+    from graphdl.nest import flatten
+
+    flat: dict[Any, Any] = {}
+    for k, v in feed_dict.items():
+        if not isinstance(k, list | tuple):
+            flat[k] = v
+            continue
+        keys, values = flatten(k), flatten(v)
+        if len(keys) != len(values):
+            raise FeedError(
+                f"the value fed to a structure of {len(keys)} tensors has {len(values)} parts; "
+                "feed a value of the same structure"
+            )
+        flat.update(zip(keys, values, strict=True))
+    return flat
+
+
 def _describe_fed(t: Tensor) -> str:
     return f"{t.op.describe()} ('{t.name}', dtype {t.dtype.name}, shape {t.shape})"
 
@@ -165,6 +186,7 @@ class Session:
         if options is not None or run_metadata is not None:
             return traced_run(self, fetches, feed_dict, options, run_metadata)
         if self._graph._data_iterators:  # tf.data: start iterators, feed their next elements
+            feed_dict = _flat_feeds(feed_dict)
             if self._data is None:
                 from runtime.data_feed import DataFeed
 
@@ -181,6 +203,8 @@ class Session:
             else:
                 entry = self._fast[(tuple(fetches) if cls is list else fetches, cls)]
         except (KeyError, TypeError):
+            if feed_dict and any(isinstance(k, list | tuple) for k in feed_dict):
+                return self.run(fetches, _flat_feeds(feed_dict))  # nested keys: TF1 feeds them leaf by leaf
             entry = self._entry_slow(fetches, feed_dict)
         if feed_dict:
             tensors = entry.tensors

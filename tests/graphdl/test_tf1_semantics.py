@@ -165,3 +165,31 @@ def test_global_step_is_made_in_the_current_variable_scope() -> None:
     sess = tf.Session(graph=g)
     sess.run(tf.variables_initializer([gs]))
     assert sess.run(gs) == 0
+
+
+@pytest.mark.parametrize("backend", ["xla", "interpreter"])
+def test_nested_structures_as_feed_keys(backend: str) -> None:
+    """char-rnn's sampler feeds {model.initial_state: state}: a tuple of LSTMStateTuples fed the
+    structure a previous run fetched, leaf by leaf as TF1 does."""
+    g = tf.Graph()
+    with g.as_default():
+        cell = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.BasicLSTMCell(3) for _ in range(2)])
+        x = tf.placeholder(tf.float32, [1, 2])
+        init = cell.zero_state(1, tf.float32)
+        out, final = cell(x, init)
+        tf.set_random_seed(1)
+        variables = tf.global_variables_initializer()
+    sess = tf.Session(graph=g, backend=backend)
+    sess.run(variables)
+    state = sess.run(init)
+    outs = []
+    for _ in range(3):
+        o, state = sess.run([out, final], {x: np.ones((1, 2), np.float32), init: state})
+        outs.append(o)
+    assert isinstance(state[0], tf.nn.rnn_cell.LSTMStateTuple) and state[1].h.shape == (1, 3)
+    ref = sess.run(out, {x: np.ones((1, 2), np.float32), init[0].c: state[0].c, init[0].h: state[0].h,
+                         init[1].c: state[1].c, init[1].h: state[1].h})  # fmt: skip
+    np.testing.assert_array_equal(sess.run(out, {x: np.ones((1, 2), np.float32), init: state}), ref)
+    assert not np.array_equal(outs[0], outs[2])  # the state carried over
+    with pytest.raises(tf.errors.FeedError, match="same structure"):
+        sess.run(out, {x: np.ones((1, 2), np.float32), init: state[0]})
