@@ -30,10 +30,15 @@ __all__ = ["cond", "case", "map_fn", "scan", "foldl", "foldr"]
 
 def _branch(graph: Graph, fn: Callable[[], Any], label: str, api: str) -> Any:
     """Build one branch, refusing assignments (both branches always run here)."""
-    start = len(graph.get_operations())
+    from graphdl.while_loop import _variables
+
+    start, before = len(graph.get_operations()), _variables(graph)
     with graph.name_scope(label):
         out = fn()
+    inits = {v.initializer for v in _variables(graph) - before}  # a variable made in the branch
     for node in graph.get_operations()[start:]:
+        if node in inits:
+            continue
         if node.op_def.ref_inputs or node.kind == "update":
             raise GraphError(
                 f"{api}: the {label} branch assigns a variable ({node.describe()}); graphdl computes both "

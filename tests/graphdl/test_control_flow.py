@@ -155,3 +155,32 @@ def test_unrolling_needs_a_static_first_dimension() -> None:
             tf.map_fn(lambda r: r, x)
         with pytest.raises(tf.ShapeError, match="different first dimensions"):
             tf.map_fn(lambda e: e[0], (tf.zeros([2]), tf.zeros([3])))
+
+
+def test_variables_made_in_a_branch() -> None:
+    """get_variable inside a cond branch makes a variable (its initializer is not an assignment in
+    the branch), as embedding_rnn_seq2seq with a feed_previous tensor does."""
+    g = tf.Graph()
+    with g.as_default():
+        p = tf.placeholder(tf.bool, [])
+        with tf.variable_scope("s"):
+            r = tf.cond(p, lambda: tf.get_variable("v", [1], initializer=tf.ones_initializer()) * 2.0,
+                        lambda: tf.zeros([1]))  # fmt: skip
+        enc = [tf.placeholder(tf.int32, [2]) for _ in range(3)]
+        dec = [tf.placeholder(tf.int32, [2]) for _ in range(3)]
+        fp = tf.placeholder(tf.bool, [])
+        cell = tf.nn.rnn_cell.BasicRNNCell(4)
+        outs, _ = tf.contrib.legacy_seq2seq.embedding_rnn_seq2seq(enc, dec, cell, 5, 5, 3, feed_previous=fp)
+        init = tf.global_variables_initializer()
+    assert g.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)[0].name == "s/v:0"
+    ids = {t: np.array([1, 2], np.int32) for t in enc + dec}
+    for backend in BACKENDS:
+        sess = tf.Session(graph=g, backend=backend)
+        sess.run(init)
+        assert sess.run(r, {p: True}).tolist() == [2.0] and sess.run(r, {p: False}).tolist() == [0.0]
+        fed, free = sess.run(outs[-1], {**ids, fp: False}), sess.run(outs[-1], {**ids, fp: True})
+        assert fed.shape == free.shape == (2, 5)
+        assert np.array_equal(sess.run(outs[0], {**ids, fp: True}), sess.run(outs[0], {**ids, fp: False}))
+    with g.as_default(), pytest.raises(tf.errors.GraphError, match="assigns a variable"):
+        v = tf.Variable(1.0)
+        tf.cond(p, lambda: tf.assign_add(v, 1.0), lambda: tf.identity(v))
