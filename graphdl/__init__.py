@@ -140,6 +140,9 @@ def gradients(
     )
 
 
+newaxis = None  # TF1's tf.newaxis, for x[:, tf.newaxis]
+
+
 def __getattr__(name: str) -> Any:
     # Session lives in runtime/, which imports graphdl: import it only when asked for.
     if name in ("Session", "InteractiveSession", "get_default_session"):

@@ -90,11 +90,25 @@ def static_value(t: Any, runtime: bool = False, _memo: dict[Tensor, Any] | None 
         value = np.asarray(op.attrs["value"])
     elif op.type in _SHAPE_OPS:
         value = _shape_op_value(t, runtime)
+    elif op.type == "StridedSlice" and op.inputs[0].op.type == "Shape":
+        value = _known_dims(op, t, runtime)
     elif op.kind == "op" and not op.op_def.stateful and len(memo) < 256:
         args = [static_value(i, runtime, memo) for i in op.inputs]
         value = _fold(op.op_def, op, op.attrs, args, t.value_index, t.dtype.np)
     memo[t] = value
     return value
+
+
+def _known_dims(op: Any, t: Tensor, runtime: bool) -> np.ndarray | None:
+    """tf.shape(x)[i] (or a slice of it) when the dims it picks are known, though others are not
+    (TF1's constant_value of a shape's slice): the slice of the dims with -1 for the unknown ones."""
+    x = op.inputs[0].op.inputs[0]
+    dims = _RUNTIME_SHAPES.get(x) if runtime and x in _RUNTIME_SHAPES else x.shape.dims
+    if dims is None:
+        return None
+    stand_in = np.array([-1 if d is None else int(d) for d in dims], dtype=op.inputs[0].dtype.np)
+    picked = _fold(op.op_def, op, op.attrs, [stand_in], t.value_index, t.dtype.np)
+    return None if picked is None or (picked < 0).any() else picked
 
 
 def _fold(

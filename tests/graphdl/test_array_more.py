@@ -585,3 +585,17 @@ def test_space_to_batch_block_size_and_patch_arguments_as_numpy_or_tensors() -> 
         gd.space_to_batch(x, [[0, 0], [0, 0]], block_size=1)
     with pytest.raises(ShapeError, match=r"extract_image_patches.*strides must be known"):
         gd.extract_image_patches(x, [1, 2, 2, 1], gd.placeholder(gd.int32, [4]), [1, 1, 1, 1], "VALID")
+
+
+def test_known_entries_of_a_partly_known_shape_are_static() -> None:
+    """tf.shape(x)[2] of a [None, 5, 10] placeholder is 10 when the graph is built (TF1's
+    constant_value), so reshape(x, [-1, tf.shape(x)[2]]) has shape [None, 10] and sequence_loss's
+    gradient knows its classes."""
+    x = gd.placeholder(gd.float32, [None, 5, 10])
+    assert gd.reshape(x, [-1, gd.shape(x)[2]]).shape.as_list() == [None, 10]
+    assert gd.reshape(x, gd.shape(x)[1:]).shape.as_list() == [5, 10]
+    assert gd.reshape(x, [gd.shape(x)[0], 50]).shape.as_list() == [None, 50]
+    v = np.arange(100, dtype=np.float32).reshape(2, 5, 10)
+    got = run_both([gd.reshape(x, [-1, gd.shape(x)[2]]), gd.shape(x)[0]], {x: v})
+    np.testing.assert_array_equal(got[0], v.reshape(-1, 10))
+    assert got[1] == 2  # the unknown entry is read at run time

@@ -162,3 +162,9 @@ def test_collection_refs_and_tfrecord_hint() -> None:
         with pytest.raises(AttributeError, match="does not read TFRecord files"):
             get()
     assert issubclass(tf.errors.NotFoundError, tf.errors.OpError)
+
+
+def test_newaxis() -> None:
+    x = tf.placeholder(tf.float32, [None, 3, 4])
+    assert tf.newaxis is None
+    assert x[:, ::-1, tf.newaxis, ...].shape.as_list() == [None, 3, 1, 4]
