@@ -229,7 +229,53 @@ def getitem(tensor: Any, key: Any) -> Tensor:
         items = _encode_key(key)
     except ShapeError as exc:
         raise get_default_graph().located_error(ShapeError, "strided_slice", str(exc)) from None
+    except TypeError:
+        if not _has_tensor(key):
+            raise
+        return _run_time_getitem(x, key)
     return make_tensor("StridedSlice", [x], {"key": items}, "strided_slice")
+
+
+def _has_tensor(key: Any) -> bool:
+    items = key if isinstance(key, tuple) else (key,)
+    parts = [p for k in items for p in ((k.start, k.stop, k.step) if isinstance(k, _slice) else (k,))]
+    return any(is_tensor_like(p) for p in parts)
+
+
+def _run_time_getitem(x: Tensor, key: Any) -> Tensor:
+    """x[key] with indices or slice bounds known only at run time, as TF1's __getitem__ does it: a
+    tf.strided_slice with masks (whose size must still be fixed when the graph is built)."""
+    from graphdl.ops.array import stack
+    from graphdl.ops.strided_slice import strided_slice
+
+    begin: list[Any] = []
+    end: list[Any] = []
+    strides: list[Any] = []
+    masks = {"begin_mask": 0, "end_mask": 0, "ellipsis_mask": 0, "new_axis_mask": 0, "shrink_axis_mask": 0}
+    for i, k in enumerate(key if isinstance(key, tuple) else (key,)):
+        bit = 1 << i
+        if k is None or k is Ellipsis:
+            masks["new_axis_mask" if k is None else "ellipsis_mask"] |= bit
+            parts = (0, 0, 1)
+        elif isinstance(k, _slice):
+            if k.start is None:
+                masks["begin_mask"] |= bit
+            if k.stop is None:
+                masks["end_mask"] |= bit
+            parts = (
+                0 if k.start is None else k.start,
+                0 if k.stop is None else k.stop,
+                1 if k.step is None else k.step,
+            )
+        else:
+            masks["shrink_axis_mask"] |= bit
+            parts = (k, k + 1, 1)
+        begin.append(parts[0])
+        end.append(parts[1])
+        strides.append(parts[2])
+    dtype = next(convert_to_tensor(v).dtype for v in begin + end + strides if is_tensor_like(v))
+    b, e, st = (stack([convert_to_tensor(v, dtype=dtype) for v in part]) for part in (begin, end, strides))
+    return strided_slice(x, b, e, st, **masks)  # type: ignore[arg-type]
 
 
 # --- slice --------------------------------------------------------------------------------------

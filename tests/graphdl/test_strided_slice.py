@@ -305,3 +305,26 @@ def test_run_time_gradient_matches_finite_differences():
         outside = np.ones(shape, bool)
         outside[0:2, step * 2 : step * 2 + 5 : 2] = False
         assert np.all(got_g[outside] == 0.0) and np.all(got_g[~outside] != 0.0)
+
+
+def test_getitem_with_run_time_indices() -> None:
+    """x[:, i], x[i, 1:3, i:i + 2] and x[..., i] with i fed at run time, as TF1's __getitem__ builds
+    them (a strided_slice whose size is fixed when the graph is built); gradients reach the slice."""
+    v = np.arange(60.0).reshape(3, 4, 5)
+    g = gd.Graph()
+    with g.as_default():
+        c = gd.placeholder(gd.float64, [3, 4, 5])
+        i = gd.placeholder(gd.int32, [])
+        picks = [c[:, i], c[i, 1:3, i : i + 2], c[..., i], c[gd.newaxis, i]]
+        assert [p.shape.as_list() for p in picks] == [[3, 5], [2, 2], [3, 4], [1, 4, 5]]
+        (grad,) = gd.gradients(gd.reduce_sum(picks[1]), [c])
+    for k in (0, 2):
+        want = [v[:, k], v[k, 1:3, k : k + 2], v[..., k], v[None, k]]
+        for backend in ("interpreter", "xla"):
+            with gd.Session(graph=g, backend=backend) as sess:
+                *got, gv = sess.run([*picks, grad], {c: v, i: k})
+            for a, b in zip(got, want, strict=True):
+                np.testing.assert_array_equal(a, b)
+            mask = np.zeros_like(v)
+            mask[k, 1:3, k : k + 2] = 1.0
+            np.testing.assert_array_equal(gv, mask)
