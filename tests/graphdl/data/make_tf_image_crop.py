@@ -10,7 +10,13 @@ import tensorflow.compat.v1 as tf
 tf.disable_v2_behavior()
 rng = np.random.default_rng(5)
 cases = []
-for shape, th, tw in [((5, 7, 2), 3, 4), ((5, 7, 2), 8, 10), ((2, 6, 5, 3), 4, 9), ((2, 6, 5, 3), 7, 2), ((4, 4, 1), 4, 4)]:
+for shape, th, tw in [
+    ((5, 7, 2), 3, 4),
+    ((5, 7, 2), 8, 10),
+    ((2, 6, 5, 3), 4, 9),
+    ((2, 6, 5, 3), 7, 2),
+    ((4, 4, 1), 4, 4),
+]:
     img = rng.standard_normal(shape).astype(np.float32)
     cases.append({"op": "resize_image_with_crop_or_pad", "image": img.tolist(), "args": [th, tw]})
 for shape, f in [((9, 11, 2), 0.5), ((2, 10, 7, 1), 0.3), ((8, 8, 3), 0.875), ((5, 5, 1), 1.0)]:
