@@ -450,8 +450,10 @@ def test_getitem_errors():
         x[0, 0, 0]
     with pytest.raises(TypeError, match="gather"):
         x[[0, 1]]
-    with pytest.raises(TypeError):
-        x[ph([], gd.int32)]
+    i = ph([], gd.int32)
+    assert x[i].shape.as_list() == [3]  # a run-time index is a strided_slice, as in TF1
+    v = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(run(x[i], {x: v, i: 1}), v[1])
     assert x[gd.constant(1)].shape.as_list() == [3]  # constant scalars are fine
 
 
