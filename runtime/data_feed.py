@@ -19,6 +19,7 @@ from graphdl.data.iterator import Iterator
 from graphdl.errors import FailedPreconditionError, FeedError, OutOfRangeError
 from graphdl.nest import flatten
 from graphdl.tensor import Tensor
+from runtime.fetches import per_fetches
 
 
 def _tensor(graph: Any, key: Any) -> Any:
@@ -88,16 +89,7 @@ class DataFeed:
         self, session: Any, fetches: Any, feed_dict: Mapping[Any, Any] | None
     ) -> Mapping[Any, Any] | None:
         """The feed_dict for this run, with the next element of every iterator it needs."""
-        cls = fetches.__class__
-        try:
-            key: Any = (tuple(fetches) if cls is list else fetches, cls, *(feed_dict or ()))
-            found = self._needs.get(key)
-        except TypeError:
-            key, found = None, None
-        if found is None:
-            found = self._find(session, fetches, feed_dict)
-            if key is not None:
-                self._needs[key] = found
+        found = per_fetches(self._needs, fetches, feed_dict, lambda: self._find(session, fetches, feed_dict))
         inits, iterators, drop, by_hand = found
         for iterator, dataset in inits:
             env = self._sources(session, dataset, feed_dict) if dataset._sources else {}

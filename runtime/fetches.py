@@ -97,3 +97,19 @@ def expand_summaries(flat: list[Element], rebuild: Rebuild) -> tuple[list[Elemen
         return rebuild([value(p, vals) for p in plans])
 
     return new_flat, rebuild_with_summaries, True
+
+
+def per_fetches(cache: dict[Any, Any], fetches: Any, feed_dict: Mapping[Any, Any] | None, find: Any) -> Any:
+    """`find()` cached per fetch structure and feed keys (as the Session's fast path keys runs);
+    unhashable fetches are looked up anew every run."""
+    cls = fetches.__class__
+    try:
+        key: Any = (tuple(fetches) if cls is list else fetches, cls, *(feed_dict or ()))
+        found = cache.get(key)
+    except TypeError:
+        key, found = None, None
+    if found is None:
+        found = find()
+        if key is not None:
+            cache[key] = found
+    return found

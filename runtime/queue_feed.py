@@ -29,6 +29,7 @@ from graphdl.data_flow import (
 from graphdl.errors import CancelledError, InvalidArgumentError, OutOfRangeError
 from graphdl.readers import HostMap, Read
 from graphdl.tensor import Tensor
+from runtime.fetches import per_fetches
 
 __all__ = ["QueueFeed", "QueueState"]
 
@@ -237,16 +238,7 @@ class QueueFeed:
         self, session: Any, fetches: Any, feed_dict: Mapping[Any, Any] | None
     ) -> Mapping[Any, Any] | None:
         """The feed_dict for this run, after its enqueues, with its dequeued elements fed."""
-        cls = fetches.__class__
-        try:
-            key: Any = (tuple(fetches) if cls is list else fetches, cls, *(feed_dict or ()))
-            found = self._needs.get(key)
-        except TypeError:
-            key, found = None, None
-        if found is None:
-            found = self._find(session, fetches, feed_dict)
-            if key is not None:
-                self._needs[key] = found
+        found = per_fetches(self._needs, fetches, feed_dict, lambda: self._find(session, fetches, feed_dict))
         enqueues, dequeues, infos, closes, reads, maps = found
         if not (enqueues or dequeues or infos or closes or reads or maps):
             return feed_dict
