@@ -100,6 +100,10 @@ class OpDef:
     kind: str = "op"
     stateful: bool = False
     checks: bool = False  # its lowering may register run-time checks (RunContext.check)
+    # whether its NumPy evaluate gives the lowering's values bit for bit, so a run of such ops may skip
+    # compiling (runtime/xla.py's host initializers): True, or a predicate
+    # (attrs, the inputs' values known when planning (None where not), output spec) -> bool
+    host_exact: Any = False
     ref_inputs: tuple[int, ...] = ()
     shape_inputs: tuple[int, ...] = ()
     samples: SampleFn | None = None
@@ -133,6 +137,7 @@ def register(
     kind: str = "op",
     stateful: bool = False,
     checks: bool = False,
+    host_exact: Any = False,
     ref_inputs: tuple[int, ...] = (),
     shape_inputs: tuple[int, ...] = (),
     samples: SampleFn | None = None,
@@ -155,6 +160,7 @@ def register(
         kind=kind,
         stateful=stateful or kind in ("variable", "update", "random", "placeholder"),
         checks=checks,
+        host_exact=host_exact,
         ref_inputs=ref_inputs,
         shape_inputs=shape_inputs,
         samples=samples,

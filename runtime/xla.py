@@ -8,7 +8,6 @@ Session before the next run can donate anything.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,15 +21,11 @@ from graphdl.registry import TensorSpec
 
 _ALIASES = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "rocm": "gpu", "tpu": "tpu"}
 
-# Initializer runs (no feeds, no variable reads, only writes and fetched ops) made of these ops are
-# evaluated by the NumPy rules and copied to the device instead of being compiled: compiling one
-# costs 30-500 ms of XLA time for a program that runs once. The values are bit for bit the ones
-# XLA computes: constants, assignments, integer uniform draws (integer hashing) and float32 uniform
-# draws whose affine map is exact up to its one rounding (`_exact_uniform`). Normal draws are not on
-# the list (their float64 log and cos may differ in the last place between NumPy and XLA), nor are
-# float64 uniform draws (their product rounds, and XLA may fuse it with the add).
+# Initializer runs (no feeds, no variable reads, only writes and fetched ops) whose every op declares
+# its NumPy rule bit for bit exact (OpDef.host_exact: constants, assignments, integer uniform draws and
+# float32 uniform draws with an exact affine map) are evaluated by the NumPy rules and copied to the
+# device instead of being compiled: compiling one costs 30-500 ms of XLA time for a program that runs once.
 HOST_INITIALIZERS = True
-_HOST_INIT_OPS = frozenset({"Const", "Assign", "NoOp", "RandomUniform", "RandomUniformInt"})
 # Above this many random values in one initializer, NumPy's hashing (about 75 ns a value) costs
 # more than compiling the draw; such initializers are compiled as before.
 HOST_INIT_MAX_RANDOM = 2_000_000
@@ -298,47 +293,30 @@ def _rng_options(plan: Plan, backend: Any) -> dict[str, Any] | None:
 
 
 def host_evaluable(plan: Plan) -> bool:
-    """An initializer run whose every step is exact in NumPy (see HOST_INITIALIZERS)."""
+    """An initializer run whose every step its op declares exact in NumPy (OpDef.host_exact)."""
     if plan.feed_slots or plan.var_reads or not plan.var_writes:
         return False
     if any(s is not None for s in plan.fetch_slots):
         return False
-    consts: dict[int, Any] = {}
+    known: dict[int, Any] = {}  # constants' values by slot
     drawn = 0
     for st in plan.steps:
-        name = st.op_def.name
-        if name not in _HOST_INIT_OPS:
+        od = st.op_def
+        exact = od.host_exact
+        if not exact:
             return False
-        if name == "Const":
-            consts[st.outputs[0]] = st.attrs.get("value")
-            continue
-        if name.startswith("Random"):
+        if od.kind == "constant":
+            known[st.outputs[0]] = st.attrs.get("value")
+        if callable(exact) and not exact(
+            st.attrs, [None if i is None else known.get(i) for i in st.inputs], st.specs[0]
+        ):
+            return False
+        if od.kind == "random":
             shape = st.specs[0].shape
             if not shape.is_fully_defined():
                 return False
             drawn += shape.num_elements() or 0
-            if name == "RandomUniform" and not _exact_uniform(st, consts):
-                return False
     return drawn <= HOST_INIT_MAX_RANDOM
-
-
-def _exact_uniform(st: Any, consts: Mapping[int, Any]) -> bool:
-    """A float32 uniform draw whose scale (maxval - minval, in float64) has at most 29 significant
-    bits: then the float64 product with the 24-bit uniform is exact, and whether XLA contracts the
-    affine map into an FMA or not, both backends round the same sum once (then once to float32)."""
-    if st.specs[0].dtype.np != np.float32:
-        return False  # float64 products round (and XLA may fuse them); narrower floats round twice
-    bounds = st.inputs[1:] if st.attrs.get("dynamic") else st.inputs
-    values = [consts.get(i) if i is not None else None for i in bounds]
-    if len(values) != 2 or any(v is None or np.size(v) != 1 for v in values):
-        return False
-    scale = float(
-        np.float64(np.asarray(values[1]).reshape(())) - np.float64(np.asarray(values[0]).reshape(()))
-    )
-    if not math.isfinite(scale):
-        return False
-    mantissa, _ = math.frexp(scale)
-    return float(mantissa * 2**29).is_integer()
 
 
 def _unalias(

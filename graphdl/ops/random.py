@@ -16,6 +16,7 @@ Compiled, that tensor must be computable from static shapes (XLA needs every sha
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -239,6 +240,30 @@ _DOCS = {
     "RandomUniformInt": "Uniform integers in [minval, maxval): minval + bits % (maxval - minval).",
 }
 
+
+def _exact_uniform(attrs: Mapping[str, Any], values: list[Any], out: TensorSpec) -> bool:
+    """Whether NumPy draws a float32 uniform bit for bit as XLA does: the scale (maxval - minval, in
+    float64) has at most 29 significant bits, so the float64 product with the 24-bit uniform is exact,
+    and whether XLA contracts the affine map into an FMA or not, both round the same sum once (then
+    once to float32). float64 products round (and XLA may fuse them); narrower floats round twice."""
+    if out.dtype.np != np.float32:
+        return False
+    bounds = values[1:] if attrs.get("dynamic") else values
+    if len(bounds) != 2 or any(v is None or np.size(v) != 1 for v in bounds):
+        return False
+    scale = float(
+        np.float64(np.asarray(bounds[1]).reshape(())) - np.float64(np.asarray(bounds[0]).reshape(()))
+    )
+    if not math.isfinite(scale):
+        return False
+    mantissa, _ = math.frexp(scale)
+    return float(mantissa * 2**29).is_integer()
+
+
+# Normal draws are not host-exact: their float64 log and cos may differ in the last place between
+# NumPy and XLA. Integer draws are integer hashing, exact everywhere.
+_HOST_EXACT: dict[str, Any] = {"RandomUniform": _exact_uniform, "RandomUniformInt": True}
+
 for _op, _api in (
     ("RandomNormal", "random_normal"),
     ("TruncatedNormal", "truncated_normal"),
@@ -254,6 +279,7 @@ for _op, _api in (
         lower=_rule(jnp, _DRAWS[_op]),
         differentiable=False,
         samples=_int_samples if _op == "RandomUniformInt" else _float_samples,
+        host_exact=_HOST_EXACT.get(_op, False),
         doc=_DOCS[_op],
     )
 

@@ -106,6 +106,7 @@ register(
     evaluate=lambda inputs, attrs, ctx: attrs["value"],
     lower=lambda inputs, attrs, ctx: jnp.asarray(attrs["value"]),
     differentiable=False,
+    host_exact=True,
     doc="A constant array stored in the graph.",
 )
 
@@ -176,6 +177,7 @@ for _op, _api, _combine in (
         lower=_assign_rule(_combine),
         ref_inputs=(0,),
         differentiable=False,
+        host_exact=_combine is None,  # a plain assign copies its value
         doc="Writes a variable; the write takes effect when the run ends.",
     )
 
@@ -217,6 +219,7 @@ register(
     evaluate=lambda inputs, attrs, ctx: (),
     lower=lambda inputs, attrs, ctx: (),
     differentiable=False,
+    host_exact=True,
     doc="Does nothing; groups other ops through its control inputs.",
 )
 
