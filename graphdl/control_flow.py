@@ -11,12 +11,13 @@ graphdl has no loop or branch op; a run is one XLA program. So:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from graphdl.convert import convert_to_tensor
 from graphdl.errors import DTypeError, GraphError, ShapeError
-from graphdl.graph import Graph, Node, get_default_graph
+from graphdl.graph import Graph, GraphKeys, Node, get_default_graph
 from graphdl.nest import flatten as _flatten
 from graphdl.nest import pack as _pack
 from graphdl.nest import same_structure as _same_structure
@@ -28,24 +29,41 @@ __all__ = ["cond", "case", "map_fn", "scan", "foldl", "foldr"]
 # --- cond and case -----------------------------------------------------------------------------------
 
 
+def _variables(graph: Graph) -> set[Any]:
+    return {
+        v
+        for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES)
+        for v in graph.get_collection(key)
+    }
+
+
+@contextlib.contextmanager
+def refuse_assignments(graph: Graph, message: Callable[[Node], str]) -> Iterator[None]:
+    """Refuse the assignments among the ops built inside (a GraphError with `message(node)`): a
+    branch or loop body compiled as a select or an unroll cannot assign. The initializers of the
+    variables made inside (get_variable) are not assignments."""
+    start, before = len(graph.get_operations()), _variables(graph)
+    yield
+    inits = {v.initializer for v in _variables(graph) - before}
+    for node in graph.get_operations()[start:]:
+        if node not in inits and (node.op_def.ref_inputs or node.kind == "update"):
+            raise GraphError(message(node))
+
+
 def _branch(graph: Graph, fn: Callable[[], Any], label: str, api: str) -> Any:
     """Build one branch, refusing assignments (both branches always run here)."""
-    from graphdl.while_loop import _variables
-
-    start, before = len(graph.get_operations()), _variables(graph)
-    with graph.name_scope(label):
-        out = fn()
-    inits = {v.initializer for v in _variables(graph) - before}  # a variable made in the branch
-    for node in graph.get_operations()[start:]:
-        if node in inits:
-            continue
-        if node.op_def.ref_inputs or node.kind == "update":
-            raise GraphError(
-                f"{api}: the {label} branch assigns a variable ({node.describe()}); graphdl computes both "
-                "branches and selects, so the assignment would run whichever branch is taken. Move it out of "
+    with (
+        refuse_assignments(
+            graph,
+            lambda node: (
+                f"{api}: the {label} branch assigns a variable ({node.describe()}); graphdl computes "
+                "both branches and selects, so the assignment would run whichever branch is taken. Move it out of "
                 "the branch, e.g. compute the new value with tf.cond and assign it afterwards"
-            )
-    return out
+            ),
+        ),
+        graph.name_scope(label),
+    ):
+        return fn()
 
 
 def _select(graph: Graph, pred: Tensor, t: Any, f: Any, api: str) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from graphdl.control_flow import refuse_assignments
 from graphdl.convert import convert_to_tensor
 from graphdl.errors import DTypeError, GraphError, ShapeError
 from graphdl.graph import Graph, get_default_graph
@@ -68,28 +69,12 @@ def _test(graph: Graph, cond: Callable[..., Any], args: list[Any]) -> tuple[Tens
     return c, (None if v is None else bool(v))
 
 
-def _variables(graph: Graph) -> set[Any]:
-    from graphdl.graph import GraphKeys
-
-    return {
-        v
-        for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES)
-        for v in graph.get_collection(key)
-    }
-
-
-def _check_body(graph: Graph, start: int, before: set[Any]) -> None:
-    """Refuse assignments in the body; the initializers of variables it made are not assignments."""
-    inits = {v.initializer for v in _variables(graph) - before}
-    for node in graph.get_operations()[start:]:
-        if node in inits:
-            continue
-        if node.op_def.ref_inputs or node.kind == "update":
-            raise GraphError(
-                f"while_loop: the body assigns a variable ({node.describe()}); graphdl unrolls the loop into "
-                "one run where every read sees the start-of-run value, so the assignment cannot feed the next "
-                "iteration. Carry the value as a loop variable and assign the result after the loop"
-            )
+def _assigns(node: Any) -> str:
+    return (
+        f"while_loop: the body assigns a variable ({node.describe()}); graphdl unrolls the loop into one run "
+        "where every read sees the start-of-run value, so the assignment cannot feed the next iteration. Carry "
+        "the value as a loop variable and assign the result after the loop"
+    )
 
 
 def _select(graph: Graph, running: Tensor, new: Any, old: Any) -> Any:
@@ -156,15 +141,13 @@ def while_loop(
         return list(packed) if isinstance(packed, list | tuple) else [packed]
 
     def run_body(values: list[Any], i: int) -> list[Any]:
-        start, before = len(graph.get_operations()), _variables(graph)
         scope = get_variable_scope()
-        with graph.name_scope(f"iter_{i}" if i else "body"):
-            if i:
+        with refuse_assignments(graph, _assigns), graph.name_scope(f"iter_{i}" if i else "body"):
+            if i:  # variables made with get_variable by the first iteration are reused
                 with variable_scope(scope, reuse=True):
                     out = body(*args(values))
             else:
                 out = body(*args(values))
-        _check_body(graph, start, before)
         if single or (len(structure) == 1 and not _is_seq(out)):
             out = [out]
         if not _same_structure(structure, out) or len(_flatten(out)) != len(values):
