@@ -64,57 +64,36 @@ def _host_string(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
     return values[key]
 
 
-for _type, _api, _doc in (
-    ("FIFOQueueV2", "FIFOQueue", "A first-in first-out queue (its state lives in each Session)."),
-    ("RandomShuffleQueueV2", "RandomShuffleQueue", "A queue that dequeues elements in a random order."),
-    ("PaddingFIFOQueueV2", "PaddingFIFOQueue", "A FIFO queue whose dequeue_many pads components."),
-    ("QueueEnqueueV2", "QueueBase.enqueue", "Enqueues one element (done on the host before the run)."),
-    ("QueueEnqueueManyV2", "QueueBase.enqueue_many", "Enqueues a batch of elements (on the host)."),
-    ("QueueCloseV2", "QueueBase.close", "Closes a queue (on the host, before the run)."),
-):
-    register(
-        _type,
-        api_name=_api,
-        kind="control",
-        stateful=True,
-        infer=_no_outputs,
-        evaluate=_nothing,
-        lower=_nothing,
-        differentiable=False,
-        doc=_doc,
-    )
-for _type, _api, _doc in (
-    ("QueueDequeueV2", "QueueBase.dequeue", "One element of a queue, fed by the Session's queue feeder."),
-    ("QueueDequeueManyV2", "QueueBase.dequeue_many", "n elements of a queue, stacked (fed on the host)."),
-    (
-        "QueueDequeueUpToV2",
-        "QueueBase.dequeue_up_to",
-        "Up to n elements of a closed queue (fed on the host).",
-    ),
-    ("QueueSizeV2", "QueueBase.size", "The number of elements in a queue (fed on the host)."),
-    ("QueueIsClosedV2", "QueueBase.is_closed", "Whether a queue is closed (fed on the host)."),
-):
-    register(
-        _type,
-        api_name=_api,
-        kind="placeholder",
-        stateful=True,
-        infer=_attr_specs,
-        evaluate=_not_fed,
-        lower=_not_fed,
-        differentiable=False,
-        doc=_doc,
-    )
-register(
-    "QueueDequeueString",
-    api_name="QueueBase.dequeue",
-    kind="summary",
-    infer=_attr_specs,
-    evaluate=_host_string,
-    lower=_not_fed,
-    differentiable=False,
-    doc="A string component of a dequeued element (made on the host: no backend holds strings).",
-)
+def register_host_op(kind: str, name: str, api: str, doc: str, module: str = __name__) -> None:
+    """Register an op the Session's queue feeder performs on the host (no backend runs it):
+    'control' (an enqueue, close or reader: no outputs), 'fed' (outputs it feeds, as a placeholder)
+    or 'string' (a host string made when fetched)."""
+    rules: dict[str, dict[str, Any]] = {
+        "control": {"kind": "control", "stateful": True, "infer": _no_outputs, "evaluate": _nothing,
+                    "lower": _nothing},
+        "fed": {"kind": "placeholder", "stateful": True, "infer": _attr_specs, "evaluate": _not_fed,
+                "lower": _not_fed},
+        "string": {"kind": "summary", "infer": _attr_specs, "evaluate": _host_string, "lower": _not_fed},
+    }  # fmt: skip
+    register(name, api_name=api, differentiable=False, doc=doc, module=module, **rules[kind])
+
+
+for _kind, _type, _api, _doc in (
+    ("control", "FIFOQueueV2", "FIFOQueue", "A first-in first-out queue (its state lives in each Session)."),
+    ("control", "RandomShuffleQueueV2", "RandomShuffleQueue", "A queue that dequeues elements in a random order."),
+    ("control", "PaddingFIFOQueueV2", "PaddingFIFOQueue", "A FIFO queue whose dequeue_many pads components."),
+    ("control", "QueueEnqueueV2", "QueueBase.enqueue", "Enqueues one element (done on the host before the run)."),
+    ("control", "QueueEnqueueManyV2", "QueueBase.enqueue_many", "Enqueues a batch of elements (on the host)."),
+    ("control", "QueueCloseV2", "QueueBase.close", "Closes a queue (on the host, before the run)."),
+    ("fed", "QueueDequeueV2", "QueueBase.dequeue", "One element of a queue, fed by the Session's queue feeder."),
+    ("fed", "QueueDequeueManyV2", "QueueBase.dequeue_many", "n elements of a queue, stacked (fed on the host)."),
+    ("fed", "QueueDequeueUpToV2", "QueueBase.dequeue_up_to", "Up to n elements of a closed queue (fed on the host)."),
+    ("fed", "QueueSizeV2", "QueueBase.size", "The number of elements in a queue (fed on the host)."),
+    ("fed", "QueueIsClosedV2", "QueueBase.is_closed", "Whether a queue is closed (fed on the host)."),
+    ("string", "QueueDequeueString", "QueueBase.dequeue",
+     "A string component of a dequeued element (made on the host: no backend holds strings)."),
+):  # fmt: skip
+    register_host_op(_kind, _type, _api, _doc)
 
 
 class HostValue:

@@ -10,56 +10,35 @@ from typing import Any
 
 import numpy as np
 
-from graphdl.data_flow import (
-    QueueBase,
-    _attr_specs,
-    _host_string,
-    _no_outputs,
-    _not_fed,
-    _nothing,
-    _queue_ops,
-)
+from graphdl.data_flow import QueueBase, _queue_ops, register_host_op
 from graphdl.dtypes import as_dtype
 from graphdl.errors import DTypeError, GraphError, NotFoundError
 from graphdl.graph import Node, get_default_graph
-from graphdl.registry import register
 from graphdl.shapes import TensorShape
 from graphdl.tensor import Tensor
 
 __all__ = ["ReaderBase", "TextLineReader", "FixedLengthRecordReader", "WholeFileReader", "decode_raw"]
 
-register(
+register_host_op(
+    "control",
     "ReaderV2",
-    api_name="ReaderBase",
-    kind="control",
-    stateful=True,
-    infer=_no_outputs,
-    evaluate=_nothing,
-    lower=_nothing,
-    differentiable=False,
-    doc="A reader of records from files named by a queue (its state lives per Session).",
+    "ReaderBase",
+    "A reader of records from files named by a queue (its state lives per Session).",
+    __name__,
 )
-
-register(
+register_host_op(
+    "string",
     "ReaderReadV2",
-    api_name="ReaderBase.read",
-    kind="summary",
-    infer=_attr_specs,
-    evaluate=_host_string,
-    lower=_not_fed,
-    differentiable=False,
-    doc="The key or value of the record a reader read (bytes made on the host).",
+    "ReaderBase.read",
+    "The key or value of the record a reader read (bytes made on the host).",
+    __name__,
 )
-register(
+register_host_op(
+    "fed",
     "DecodeRaw",
-    api_name="decode_raw",
-    kind="placeholder",
-    stateful=True,
-    infer=_attr_specs,
-    evaluate=_not_fed,
-    lower=_not_fed,
-    differentiable=False,
-    doc="The bytes of a string reinterpreted as numbers (done on the host, then fed).",
+    "decode_raw",
+    "The bytes of a string reinterpreted as numbers (done on the host, then fed).",
+    __name__,
 )
 
 
