@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import re
-import struct
 from typing import Any
 
 import numpy as np
@@ -19,77 +18,18 @@ import pytest
 
 import graphdl as tf
 from graphdl.train import session_hooks, session_run_hook
+from tests.graphdl.event_files import read_events, regression
 
 BACKENDS = ["interpreter", "xla"]
 with open(os.path.join(os.path.dirname(__file__), "data", "tf_monitored_session.json")) as _f:
     TF = json.load(_f)
 
 
-def _regression() -> tuple[tf.Graph, dict[str, Any]]:
-    """The fixture's linear regression: y = 3x + 1 fitted by gradient descent with a global step."""
-    g = tf.Graph()
-    with g.as_default():
-        gs = tf.train.get_or_create_global_step()
-        x = tf.constant(np.arange(8, dtype=np.float32).reshape(8, 1))
-        y = 3 * x + 1
-        w = tf.Variable(tf.zeros([1, 1]), name="w")
-        b = tf.Variable(tf.zeros([1]), name="b")
-        loss = tf.reduce_mean(tf.square(tf.matmul(x, w) + b - y))
-        tf.summary.scalar("loss", loss)
-        train = tf.train.GradientDescentOptimizer(0.01).minimize(loss, global_step=gs)
-    return g, {"gs": gs, "w": w, "b": b, "loss": loss, "train": train}
-
-
-def _varint(b: bytes, pos: int) -> tuple[int, int]:
-    out = shift = 0
-    while True:
-        byte = b[pos]
-        pos += 1
-        out |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return out, pos
-
-
-def _fields(b: bytes) -> list[tuple[int, Any]]:
-    """A protobuf message's (field number, value) pairs, in order."""
-    out: list[tuple[int, Any]] = []
-    pos = 0
-    while pos < len(b):
-        key, pos = _varint(b, pos)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = _varint(b, pos)
-        elif wire == 1:
-            value, pos = struct.unpack("<d", b[pos : pos + 8])[0], pos + 8
-        elif wire == 5:
-            value, pos = struct.unpack("<f", b[pos : pos + 4])[0], pos + 4
-        elif wire == 2:
-            n, pos = _varint(b, pos)
-            value, pos = b[pos : pos + n], pos + n
-        else:
-            raise AssertionError(wire)
-        out.append((field, value))
-    return out
-
-
 def read_scalars(logdir: str) -> dict[str, list[tuple[int, float]]]:
-    """Every scalar summary in the event files of `logdir`: tag -> [(step, value)] (TensorBoard's format)."""
+    """Every scalar summary in the event files of `logdir`: tag -> [(step, value)]."""
     out: dict[str, list[tuple[int, float]]] = {}
-    for name in sorted(os.listdir(logdir)):
-        if not name.startswith("events.out.tfevents."):
-            continue
-        with open(os.path.join(logdir, name), "rb") as f:
-            data = f.read()
-        pos = 0
-        while pos < len(data):
-            (n,) = struct.unpack("<Q", data[pos : pos + 8])
-            event = dict(_fields(data[pos + 12 : pos + 12 + n]))
-            pos += 16 + n
-            for field, value in _fields(event.get(5, b"")):  # Event.summary -> Summary.value
-                assert field == 1
-                v = dict(_fields(value))
-                out.setdefault(v[1].decode(), []).append((int(event.get(2, 0)), float(v[2])))
+    for tag, step, value in read_events(logdir)[0]:
+        out.setdefault(tag, []).append((step, value))
     return out
 
 
@@ -104,7 +44,7 @@ def test_training_matches_tensorflow_and_second_session_continues(
     backend: str, tmp_path: Any, info_logs: pytest.LogCaptureFixture
 ) -> None:
     ckpt = str(tmp_path / "ckpt")
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         hooks = [
             tf.train.StopAtStepHook(last_step=5),
@@ -140,7 +80,7 @@ def test_training_matches_tensorflow_and_second_session_continues(
     assert tf.train.load_variable(ckpt, "global_step") == 5
 
     # a new graph and session on the same folder restores step and weights and continues
-    g2, t2 = _regression()
+    g2, t2 = regression()
     with (
         g2.as_default(),
         tf.train.MonitoredTrainingSession(
@@ -206,7 +146,7 @@ def test_queue_runners_start_with_the_session_and_their_end_stops_it(backend: st
 
 
 def test_other_errors_leave_the_with_block_and_skip_end() -> None:
-    g, t = _regression()
+    g, t = regression()
     ended: list[bool] = []
 
     class Ender(tf.train.SessionRunHook):
@@ -253,7 +193,7 @@ class Recorder(tf.train.SessionRunHook):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_hook_fetches_reach_after_run_and_request_stop(backend: str) -> None:
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         rec = Recorder(t["loss"], t["gs"], stop_at=3)
         quiet = tf.train.SessionRunHook()  # the base class does nothing and asks for nothing
@@ -398,7 +338,7 @@ class Listener(tf.train.CheckpointSaverListener):
 def test_checkpoint_saver_hook_on_a_fake_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     clock = FakeClock()
     monkeypatch.setattr(session_run_hook, "_now", clock)
-    g, t = _regression()
+    g, t = regression()
     ckpt = str(tmp_path)
     with g.as_default():
         listener = Listener()
@@ -425,7 +365,7 @@ def test_checkpoint_saver_hook_on_a_fake_clock(monkeypatch: pytest.MonkeyPatch, 
 
 @pytest.mark.filterwarnings("ignore:collection 'savers'")
 def test_listener_asks_to_stop_and_save_steps(tmp_path: Any) -> None:
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         hook = tf.train.CheckpointSaverHook(str(tmp_path), save_steps=2, listeners=[Listener(stop_after=4)])
         tf.train.Saver(allow_empty=True)  # the hook finds a Saver in the graph's 'savers' collection
@@ -450,7 +390,7 @@ def test_logging_hook_every_n_secs_at_end_and_formatter(
 ) -> None:
     clock = FakeClock()
     monkeypatch.setattr(session_run_hook, "_now", clock)
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         by_secs = tf.train.LoggingTensorHook([t["gs"].op.name + ":0"], every_n_secs=10)
         at_end = tf.train.LoggingTensorHook(
@@ -474,7 +414,7 @@ def test_step_counter_and_summary_saver_on_a_fake_clock(
 ) -> None:
     clock = FakeClock()
     monkeypatch.setattr(session_run_hook, "_now", clock)
-    g, t = _regression()
+    g, t = regression()
     logdir = str(tmp_path / "logs")
     with g.as_default():
         writer = tf.summary.FileWriter(logdir)
@@ -521,7 +461,7 @@ def test_global_step_waiter_hook(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_scaffold_defaults_collections_and_copy() -> None:
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         scaffold = tf.train.Scaffold()
         assert scaffold.init_op is None and scaffold.saver is None
@@ -553,7 +493,7 @@ def test_scaffold_defaults_collections_and_copy() -> None:
 
 
 def test_not_ready_and_checkpoint_file_errors(tmp_path: Any) -> None:
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         partial = tf.train.Scaffold(init_op=tf.variables_initializer([t["w"]]), local_init_op=tf.no_op())
         with pytest.raises(RuntimeError, match=r"did not make model ready for local_init.*global_step"):
@@ -575,7 +515,7 @@ def test_not_ready_and_checkpoint_file_errors(tmp_path: Any) -> None:
 
 
 def test_run_step_fn_and_final_ops_hook() -> None:
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         final = tf.train.FinalOpsHook({"w": t["w"], "gs": t["gs"]})
         counter = tf.train.StopAtStepHook(num_steps=100)
@@ -595,7 +535,7 @@ def test_run_step_fn_and_final_ops_hook() -> None:
 
 
 def test_monitored_training_session_options() -> None:
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         sess = tf.train.MonitoredTrainingSession(
             is_chief=False, hooks=[tf.train.StopAtStepHook(1)], backend="interpreter"
@@ -621,7 +561,7 @@ def test_a_hook_stops_through_the_coordinator() -> None:
         def after_run(self, run_context: Any, run_values: Any) -> None:
             self.coord.request_stop()
 
-    g, t = _regression()
+    g, t = regression()
     with g.as_default(), tf.train.MonitoredSession(hooks=[CoordStopper()]) as sess:
         assert not sess.should_stop()
         sess.run(t["train"])

@@ -7,10 +7,8 @@ with a deadline; nothing sleeps for long.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import struct
 import threading
 import time
 from collections.abc import Callable
@@ -21,90 +19,11 @@ import pytest
 
 import graphdl as tf
 from graphdl.errors import FailedPreconditionError, GraphError
+from tests.graphdl.event_files import read_events, regression
 
 BACKENDS = ["interpreter", "xla"]
 with open(os.path.join(os.path.dirname(__file__), "data", "tf_supervisor.json")) as _f:
     TF = json.load(_f)
-
-
-def _regression(device: str | None = None) -> tuple[tf.Graph, dict[str, Any]]:
-    """The fixture's linear regression: y = 3x + 1 fitted by gradient descent with a global step."""
-    g = tf.Graph()
-    with g.as_default(), tf.device(device) if device else contextlib.nullcontext():
-        gs = tf.train.get_or_create_global_step()
-        x = tf.constant(np.arange(8, dtype=np.float32).reshape(8, 1))
-        y = 3 * x + 1
-        w = tf.Variable(tf.zeros([1, 1]), name="w")
-        b = tf.Variable(tf.zeros([1]), name="b")
-        loss = tf.reduce_mean(tf.square(tf.matmul(x, w) + b - y))
-        tf.summary.scalar("loss", loss)
-        train = tf.train.GradientDescentOptimizer(0.01).minimize(loss, global_step=gs)
-    return g, {"gs": gs, "w": w, "b": b, "loss": loss, "train": train}
-
-
-def _varint(b: bytes, pos: int) -> tuple[int, int]:
-    out = shift = 0
-    while True:
-        byte = b[pos]
-        pos += 1
-        out |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return out, pos
-
-
-def _fields(b: bytes) -> list[tuple[int, Any]]:
-    """A protobuf message's (field number, value) pairs, in order."""
-    out: list[tuple[int, Any]] = []
-    pos = 0
-    while pos < len(b):
-        key, pos = _varint(b, pos)
-        field, wire = key >> 3, key & 7
-        value: Any
-        if wire == 0:
-            value, pos = _varint(b, pos)
-        elif wire == 1:
-            value, pos = struct.unpack("<d", b[pos : pos + 8])[0], pos + 8
-        elif wire == 5:
-            value, pos = struct.unpack("<f", b[pos : pos + 4])[0], pos + 4
-        elif wire == 2:
-            n, pos = _varint(b, pos)
-            value, pos = b[pos : pos + n], pos + n
-        else:
-            raise AssertionError(wire)
-        out.append((field, value))
-    return out
-
-
-def read_events(logdir: str) -> tuple[list[tuple[str, int, float]], list[tuple[int, int]], int]:
-    """Scalar summaries (tag, step, value), session logs (status, step) and the number of graph
-    events, over every event file of `logdir` (TensorBoard's TFRecord framing)."""
-    scalars: list[tuple[str, int, float]] = []
-    logs: list[tuple[int, int]] = []
-    graphs = 0
-    for name in sorted(os.listdir(logdir)):
-        if not name.startswith("events.out.tfevents."):
-            continue
-        with open(os.path.join(logdir, name), "rb") as f:
-            data = f.read()
-        pos = 0
-        while pos < len(data):
-            (n,) = struct.unpack("<Q", data[pos : pos + 8])
-            if pos + 12 + n + 4 > len(data):
-                break  # a record still being written by a service thread
-            event = dict(_fields(data[pos + 12 : pos + 12 + n]))
-            pos += 12 + n + 4
-            step = int(event.get(2, 0))
-            if 4 in event:
-                graphs += 1
-            if 5 in event:
-                for field, value in _fields(event[5]):
-                    if field == 1:
-                        v = dict(_fields(value))
-                        scalars.append((v[1].decode(), step, float(v[2])))
-            if 7 in event:
-                logs.append((int(dict(_fields(event[7]))[1]), step))
-    return scalars, logs, graphs
 
 
 def _steps(logdir: str) -> list[int]:
@@ -136,7 +55,7 @@ def _fixture_run(backend: str, logdir: str) -> dict[str, Any]:
     """The first half of make_tf_supervisor.py on graphdl: train 5 steps, save as PTB does, 2 more."""
     out: dict[str, Any] = {}
     before = _threads()
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         sv = tf.train.Supervisor(logdir=logdir, save_summaries_secs=0, backend=backend)
     out["save_path_base"] = os.path.basename(sv.save_path)
@@ -163,7 +82,7 @@ def _fixture_run(backend: str, logdir: str) -> dict[str, Any]:
     out["graphs"] = graphs
     out["files"] = sorted(os.listdir(logdir))
 
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         sv = tf.train.Supervisor(logdir=logdir, save_summaries_secs=0, backend=backend)
     with sv.managed_session() as sess:
@@ -209,7 +128,7 @@ def test_training_checkpoints_and_restore_match_tf1(tmp_path: Any) -> None:
 def test_timed_services_write_checkpoints_and_summaries(tmp_path: Any, backend: str) -> None:
     logdir = str(tmp_path)
     before = _threads()
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         sv = tf.train.Supervisor(
             logdir=logdir, save_model_secs=0.05, save_summaries_secs=0.05, backend=backend
@@ -245,7 +164,7 @@ def test_timed_services_write_checkpoints_and_summaries(tmp_path: Any, backend: 
     # replay the training on a fresh session: a session run is atomic, so each summary holds the
     # loss of its step; a save reads the step, then the weights, so a checkpoint holds the weights
     # of its step or of a later one (TF1 alike)
-    g2, t2 = _regression()
+    g2, t2 = regression()
     with g2.as_default():
         init = tf.global_variables_initializer()
     with tf.Session(graph=g2, backend=backend) as ref:
@@ -296,7 +215,7 @@ def test_out_of_range_from_queue_runner_input_is_a_clean_stop(backend: str) -> N
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_other_exceptions_propagate_and_threads_end(tmp_path: Any, backend: str) -> None:
     before = _threads()
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         sv = tf.train.Supervisor(logdir=str(tmp_path), save_model_secs=0.05, backend=backend)
     with pytest.raises(ValueError, match="boom") as info, sv.managed_session() as sess:
@@ -312,7 +231,7 @@ def test_other_exceptions_propagate_and_threads_end(tmp_path: Any, backend: str)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_request_stop_and_a_failing_loop_thread(backend: str) -> None:
     before = _threads()
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         sv = tf.train.Supervisor(backend=backend)
     with sv.managed_session() as sess:
@@ -364,7 +283,7 @@ def test_init_feed_dict_init_fn_and_no_logdir(backend: str) -> None:
 
 
 def test_defaults_and_collections() -> None:
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         sv = tf.train.Supervisor(backend="interpreter")
         assert sv.global_step is t["gs"]
@@ -390,10 +309,10 @@ def test_defaults_and_collections() -> None:
 
 
 def test_not_chief_and_not_ready(tmp_path: Any) -> None:
-    g, t = _regression()
+    g, t = regression()
     with g.as_default(), pytest.raises(GraphError, match="all Variables must have their device set"):
         tf.train.Supervisor(is_chief=False, logdir=str(tmp_path), backend="interpreter")
-    g, t = _regression(device="/cpu:0")
+    g, t = regression(device="/cpu:0")
     with g.as_default():
         sv = tf.train.Supervisor(is_chief=False, logdir=str(tmp_path), backend="interpreter")
         assert not sv.is_chief and sv.save_path is None and sv.summary_writer is None
@@ -403,7 +322,7 @@ def test_not_chief_and_not_ready(tmp_path: Any) -> None:
         assert float(sess.run(t["loss"])) > 0
     assert os.listdir(tmp_path) == []  # a non-chief writes nothing
 
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         sv = tf.train.Supervisor(init_op=None, backend="interpreter")  # nothing initializes w
     with pytest.raises(FailedPreconditionError, match=r"did not make model ready for local_init.*w"):
@@ -422,7 +341,7 @@ def test_not_chief_and_not_ready(tmp_path: Any) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_session_manager(tmp_path: Any, backend: str) -> None:
-    g, t = _regression()
+    g, t = regression()
     with g.as_default():
         init = tf.global_variables_initializer()
         saver = tf.train.Saver()
