@@ -165,7 +165,7 @@ class Graph:
         self._device_stack: list[Any] = []
         # tf.data: get_next placeholders and iterator initializers by node name (runtime/data_feed.py)
         self._data_iterators: dict[str, Any] = {}
-        # host-side feeders (queues): key -> factory of a per-Session object with
+        # host-side feeders (tf.data, queues): key -> factory of a per-Session object with
         # `prepare(session, fetches, feed_dict) -> feed_dict` and `close()` (runtime/session.py)
         self._host_feeders: dict[str, Any] = {}
 

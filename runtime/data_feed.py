@@ -40,6 +40,10 @@ class DataFeed:
         self.states: dict[int, Any] = {}  # id(Iterator) -> its Python iterator
         self._needs: dict[Any, tuple[list[Any], list[Any], list[Any], list[Any]]] = {}
 
+    def close(self) -> None:
+        """The Session closed: drop the iterators' states."""
+        self.states.clear()
+
     def _find(
         self, session: Any, fetches: Any, feed_dict: Mapping[Any, Any] | None
     ) -> tuple[list[Any], list[Any], list[Any], list[Any]]:

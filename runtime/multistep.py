@@ -29,7 +29,7 @@ def run_steps(session: Any, fetches: Any, feed_dict: Mapping[Any, Any] | None, s
     from runtime.session import convert_feed
 
     graph = session.graph
-    if graph._data_iterators or graph._host_feeders:
+    if graph._host_feeders:
         raise GraphError(
             "run_steps takes each step's inputs from feed_dict; a graph with tf.data iterators or queues "
             "runs one step per Session.run"

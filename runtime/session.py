@@ -155,8 +155,9 @@ class Session:
         self._optimize = self._config.optimize
         self._lock = threading.RLock()
         self._default_ctx: list[Any] = []
-        self._data: Any = None  # tf.data iterator states (runtime/data_feed.py), made on first use
-        self._feeders: dict[str, Any] = {}  # this session's state of the graph's host feeders (queues)
+        self._feeders: dict[
+            str, Any
+        ] = {}  # this session's state of the graph's host feeders (tf.data, queues)
 
     @property
     def graph(self) -> Graph:
@@ -185,15 +186,8 @@ class Session:
         """
         if options is not None or run_metadata is not None:
             return traced_run(self, fetches, feed_dict, options, run_metadata)
-        if self._graph._data_iterators:  # tf.data: start iterators, feed their next elements
-            feed_dict = _flat_feeds(feed_dict)
-            if self._data is None:
-                from runtime.data_feed import DataFeed
-
-                self._data = DataFeed()
-            feed_dict = self._data.prepare(self, fetches, feed_dict)
-        if self._graph._host_feeders:  # queues: enqueue host-side, feed dequeued elements
-            feed_dict = self._host_prepare(fetches, feed_dict)
+        if self._graph._host_feeders:  # tf.data and queues: start iterators, enqueue, feed elements
+            feed_dict = self._host_prepare(fetches, _flat_feeds(feed_dict))
         # Fast path: hashable fetches and feed keys seen before, feeds of the expected dtype and
         # of shapes already checked: one dict lookup, then the prepared program.
         cls = fetches.__class__

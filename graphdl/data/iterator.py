@@ -161,7 +161,7 @@ class Iterator:
         """This iterator's unique name: its string handle, and how its string elements find it."""
         if self._handle is None:
             self._handle = f"graphdl-iterator-{next(_HANDLES)}"
-            self._graph._data_iterators[HANDLE_PREFIX + self._handle] = self
+            _registry(self._graph)[HANDLE_PREFIX + self._handle] = self
             _BY_KEY[self._handle] = self
         return self._handle
 
@@ -213,7 +213,7 @@ class Iterator:
                     else:
                         leaves.append(placeholder(d, s, name=name or "IteratorGetNext"))
             for t in leaves:
-                self._graph._data_iterators[t.op.name] = self
+                _registry(self._graph)[t.op.name] = self
             self._next = pack(self._structure, leaves)
         return self._next
 
@@ -248,7 +248,7 @@ class Iterator:
 
         with self._graph.as_default():
             node = no_op(name=name)
-        self._graph._data_iterators[node.name] = (self, dataset)
+        _registry(self._graph)[node.name] = (self, dataset)
         return node
 
 
@@ -277,3 +277,16 @@ def _flatten_shapes(shapes: Any, like: Any = None) -> list[Any]:
     if isinstance(shapes, tuple | list):
         return [leaf for s in shapes for leaf in _flatten_shapes(s)]
     return [shapes]
+
+
+def _data_feed() -> Any:
+    from runtime.data_feed import DataFeed
+
+    return DataFeed()
+
+
+def _registry(graph: Any) -> dict[str, Any]:
+    """The graph's tf.data registry (Graph._data_iterators), with the Session's tf.data feeder
+    (runtime/data_feed.py) registered among its host feeders."""
+    graph._host_feeders.setdefault("graphdl.data", _data_feed)
+    return graph._data_iterators  # type: ignore[no-any-return]
