@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,7 @@ from graphdl.graph import Graph, get_default_graph
 from graphdl.registry import TensorSpec
 from graphdl.shapes import TensorShape
 from graphdl.tensor import Tensor
+from runtime import runners
 from runtime.fetches import expand_summaries, flatten_fetches
 from runtime.session_config import SessionConfig, check_placement, device_name, log_placement, traced_run
 
@@ -85,7 +87,7 @@ def _describe_fed(t: Tensor) -> str:
 class _Entry:
     """A fetch structure and feed keys seen before: the flat fetches, how to rebuild, fed tensors."""
 
-    __slots__ = ("bare", "dtypes", "flat", "names", "programs", "rebuild", "tensors")
+    __slots__ = ("bare", "dtypes", "flat", "hot", "names", "programs", "rebuild", "sig", "tensors")
 
     def __init__(
         self, flat: list[Any], rebuild: Any, tensors: list[Tensor], names: list[str], bare: bool
@@ -97,6 +99,10 @@ class _Entry:
         self.names = names
         self.dtypes = [t.dtype.np for t in tensors]
         self.programs: dict[tuple[Any, ...], _Program] = {}
+        # the last program run and the (class, dtype, shape) of each feed it took: the hot path
+        # compares a run's feeds with `sig` alone (in C) and calls `hot` with them
+        self.sig: tuple[Any, ...] | None = None
+        self.hot: Any = None
 
 
 class _Program:
@@ -110,20 +116,7 @@ class _Program:
         self.runner = runner
 
 
-def _writeable(arr: Any) -> Any:
-    return arr if not isinstance(arr, np.ndarray) or arr.flags.writeable else arr.copy()
-
-
-def _scalar(arr: Any) -> Any:
-    """A fetched 0-d array as a NumPy scalar (np.float32(0.5)), as TF1's `Session.run` returns it."""
-    return arr[()] if arr.__class__ is np.ndarray and not arr.ndim else arr
-
-
-def _block(values: Any) -> None:
-    """Wait for a dispatched computation (TF1's run is synchronous; feeds may be reused after it)."""
-    from graphdl._jax import jax
-
-    jax.block_until_ready(values)
+_FEED_SIG = operator.attrgetter("__class__", "dtype", "shape")
 
 
 class Session:
@@ -144,6 +137,7 @@ class Session:
         optimize: bool = True,
     ) -> None:
         self._graph = graph if graph is not None else get_default_graph()
+        self._host_feeders = self._graph._host_feeders  # the graph's dict, filled in place
         self.backend_name = backend or DEFAULT_BACKEND
         self._config = SessionConfig(config, device, optimize)
         self._backend = make_backend(self.backend_name, self._config.device)
@@ -186,7 +180,7 @@ class Session:
         """
         if options is not None or run_metadata is not None:
             return traced_run(self, fetches, feed_dict, options, run_metadata)
-        if self._graph._host_feeders:  # tf.data and queues: start iterators, enqueue, feed elements
+        if self._host_feeders:  # tf.data and queues: start iterators, enqueue, feed elements
             feed_dict = self._host_prepare(fetches, _flat_feeds(feed_dict))
         # Fast path: hashable fetches and feed keys seen before, feeds of the expected dtype and
         # of shapes already checked: one dict lookup, then the prepared program.
@@ -201,32 +195,35 @@ class Session:
                 return self.run(fetches, _flat_feeds(feed_dict))  # nested keys: TF1 feeds them leaf by leaf
             entry = self._entry_slow(fetches, feed_dict)
         if feed_dict:
-            tensors = entry.tensors
-            if len(tensors) == 1:
-                for v in feed_dict.values():
-                    if v.__class__ is not np.ndarray or v.dtype is not entry.dtypes[0]:
-                        v = convert_feed(tensors[0], v)
-                    prog = entry.programs.get((v.shape,))
-                    if prog is None:
-                        prog = self._new_program(entry, [convert_feed(tensors[0], v)])
-                    return prog.runner((v,))
-            arrays = []
-            shapes = []
-            for t, dt, v in zip(entry.tensors, entry.dtypes, feed_dict.values(), strict=True):
-                if v.__class__ is not np.ndarray or v.dtype is not dt:
-                    v = convert_feed(t, v)
-                arrays.append(v)
-                shapes.append(v.shape)
-            prog = entry.programs.get(tuple(shapes))
-            if prog is None:
-                prog = self._new_program(
-                    entry, [convert_feed(t, a) for t, a in zip(entry.tensors, arrays, strict=True)]
-                )
-            return prog.runner(arrays)
+            arrays = tuple(feed_dict.values())
+            try:
+                if tuple(map(_FEED_SIG, arrays)) == entry.sig:
+                    return entry.hot(arrays)
+            except AttributeError:
+                pass  # a fed list or scalar: converted below
+            return self._run_fed(entry, arrays)
         prog = entry.programs.get(())
         if prog is None:
             prog = self._new_program(entry, [])
         return prog.runner(())
+
+    def _run_fed(self, entry: _Entry, values: tuple[Any, ...]) -> Any:
+        """Run an entry with feeds not matching its last run's: check and convert each (FeedError on a
+        bad one), find or make the program for their shapes, and make it the entry's hot program."""
+        arrays = []
+        for t, dt, v in zip(entry.tensors, entry.dtypes, values, strict=True):
+            if v.__class__ is not np.ndarray or v.dtype is not dt:
+                v = convert_feed(t, v)
+            arrays.append(v)
+        key = tuple(a.shape for a in arrays)
+        prog = entry.programs.get(key)
+        if prog is None:
+            prog = self._new_program(
+                entry, [convert_feed(t, a) for t, a in zip(entry.tensors, arrays, strict=True)]
+            )
+        entry.sig = tuple(map(_FEED_SIG, arrays))
+        entry.hot = prog.runner
+        return prog.runner(tuple(arrays))
 
     def run_steps(
         self, fetches: Any, feed_dict: Mapping[Any, Any] | None = None, steps: int | None = None
@@ -314,73 +311,17 @@ class Session:
         return prog
 
     def _make_runner(self, entry: _Entry, plan: Any, execute: Any) -> Any:
-        """The per-program closure the fast path calls with the feed arrays (in feed_dict order).
-
-        It checks variables are initialized, runs, applies all writes together at the end, bumps the
-        step and returns the fetch structure of NumPy arrays. Nothing changes when the run fails.
-        """
-        lock = self._lock
-        variables = self._vars
-        reads = frozenset(plan.var_reads)
-        rebuild = entry.rebuild
-        bare = entry.bare
-        names = entry.names
-        call_flat: Any = getattr(execute, "call_flat", None)
-        compiled = call_flat is not None
-        if compiled:
-            index = {n: i for i, n in enumerate(names)}
-            perm = [index[n] for n in execute.feed_names]
-            identity = perm == list(range(len(names)))
-        to_numpy = self._backend.to_numpy
-        store = self._backend_store
-        session = self
-        pure = getattr(execute, "pure_fn", None)
+        """The per-program closure the fast path calls with the feed arrays (runtime/runners.py)."""
+        if getattr(execute, "hot_call", None) is None:
+            return runners.interpreted_runner(self, entry, plan, execute)
         if (
-            pure is not None and bare and identity and plan.fetch_slots[0] is not None
-        ):  # stateless, one fetch: the leanest path
-
-            def pure_runner(arrays: Any) -> Any:
-                session._step += 1
-                out = to_numpy(pure(tuple(arrays))[0])
-                return out if out.ndim else out[()]
-
-            return pure_runner
-
-        # which fetches are ops (value None) is known from the plan, not from each run's values
-        op_fetches = [s is None for s in plan.fetch_slots]
-        only_ops = all(op_fetches)
-        # XLA's to_numpy (np.array) always copies into a writeable array; the interpreter's may not
-        convert = to_numpy if compiled and to_numpy is np.array else (lambda v: _writeable(to_numpy(v)))
-
-        def runner(arrays: Any) -> Any:
-            with lock:
-                if session._closed:
-                    raise GraphError("attempted to use a closed Session")
-                if reads and not variables.keys() >= reads:
-                    session._raise_uninitialized(plan)
-                step = session._step
-                if compiled:
-                    values, writes = call_flat(
-                        variables, arrays if identity else [arrays[i] for i in perm], step
-                    )
-                    if writes:
-                        variables.update(writes)
-                else:
-                    values, writes = execute(variables, dict(zip(names, arrays, strict=True)), step)
-                    if writes:
-                        variables.update(store(writes))
-                session._step = step + 1
-            if only_ops:
-                if compiled and writes:
-                    _block(writes)  # TF1's run returns when the update is done
-                return None if bare else rebuild([None] * len(op_fetches))
-            if bare:
-                return _scalar(convert(values[0]))
-            return rebuild(
-                [None if op else _scalar(convert(v)) for op, v in zip(op_fetches, values, strict=True)]
-            )
-
-        return runner
+            execute.pure_fn is not None
+            and entry.bare
+            and plan.fetch_slots[0] is not None
+            and tuple(entry.names) == execute.feed_names
+        ):
+            return runners.pure_runner(self, execute)
+        return runners.compiled_runner(self, entry, plan, execute)
 
     def _raise_uninitialized(self, plan: Any) -> None:
         missing = [n for n in plan.var_reads if n not in self._vars]

@@ -8,6 +8,7 @@ Session before the next run can donate anything.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -62,6 +63,16 @@ def resolve_device(device: str | None) -> Any:
             f"device {device!r} is not available: there are {len(devices)} {platform} device(s)"
         )
     return devices[i]
+
+
+def _values_getter(names: Sequence[str]) -> Any:
+    """A C-level callable: variables -> the tuple of their values for `names` (KeyError if one is missing)."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    if names:
+        name = names[0]
+        return lambda variables: (variables[name],)
+    return lambda variables: ()
 
 
 class XlaExecutable:
@@ -129,8 +140,10 @@ class XlaExecutable:
         else:
             self.jitted = jax.jit(lambda d, k, f: program(d, k, f, {}, None), donate_argnums=(0,))
         self.call_flat = self._make_call_flat()
-        if HOST_INITIALIZERS and host_evaluable(plan):
+        host = HOST_INITIALIZERS and host_evaluable(plan)
+        if host:
             self.call_flat = self._make_host_call(self.call_flat)
+        self.hot_call = self._make_hot_call() if self._plain and not host else self._wrap_call_flat()
 
     def _make_host_call(self, compiled_call: Any) -> Any:
         """`call_flat` of an initializer evaluated on the host (see HOST_INITIALIZERS); the compiled
@@ -207,14 +220,15 @@ class XlaExecutable:
         donated, kept = self.donated, self.kept
         count = len(donated) + len(kept)
         uninitialized = self._uninitialized
+        get_donated, get_kept = _values_getter(donated), _values_getter(kept)
 
         def call_plain(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
             try:
-                dvals = tuple([variables[n] for n in donated])
-                kvals = tuple([variables[n] for n in kept]) if kept else ()
+                dvals = get_donated(variables)
+                kvals = get_kept(variables)
             except KeyError as exc:
                 raise uninitialized(exc.args[0]) from None
-            if dvals and count > 1 and len({id(v) for v in (*dvals, *kvals)}) != count:
+            if dvals and count > 1 and len(set(map(id, dvals + kvals))) != count:
                 dvals, _ = _unalias(dvals, kvals, {})
             fetched, written, checks = jitted(dvals, kvals, tuple(feed_values))
             if checks:
@@ -222,6 +236,50 @@ class XlaExecutable:
             return fetched, dict(zip(write_names, written, strict=True)) if write_names else None
 
         return call_plain
+
+    @property
+    def _plain(self) -> bool:
+        """The common training step: variables read (some donated), feeds, no randomness."""
+        return self.pure_fn is None and not (self.uses_step or self.optional or self._put is not None)
+
+    def _wrap_call_flat(self) -> Any:
+        """`hot_call` over `call_flat`: the writes stored into the variables."""
+        call_flat = self.call_flat
+
+        def hot_call(variables: dict[str, Any], feed_values: Sequence[Any], step: int) -> Any:
+            fetched, writes = call_flat(variables, feed_values, step)
+            if writes:
+                variables.update(writes)
+                return fetched, tuple(writes.values())
+            return fetched, ()
+
+        return hot_call
+
+    def _make_hot_call(self) -> Any:
+        """`hot_call(variables, feed_values, step)` -> (fetch tuple, written values), storing the writes
+        into `variables` itself: the Session's per-run path, in one frame (see runtime/runners.py)."""
+        jitted, write_names = self.jitted, self.write_names
+        donated, kept = self.donated, self.kept
+        aliasable = bool(donated) and len(donated) + len(kept) > 1
+        count = len(donated) + len(kept)
+        uninitialized = self._uninitialized
+        get_donated, get_kept = _values_getter(donated), _values_getter(kept)
+
+        def hot_call(variables: dict[str, Any], feed_values: Sequence[Any], step: int) -> Any:
+            try:
+                dvals = get_donated(variables)
+                kvals = get_kept(variables) if kept else ()
+            except KeyError as exc:
+                raise uninitialized(exc.args[0]) from None
+            if aliasable and len(set(map(id, dvals + kvals))) != count:
+                dvals, _ = _unalias(dvals, kvals, {})
+            fetched, written, checks = jitted(dvals, kvals, feed_values)
+            if checks:
+                self._check(checks, variables, written)
+            variables.update(zip(write_names, written, strict=True))
+            return fetched, written
+
+        return hot_call
 
     def _check(self, checks: Any, variables: Any, written: Sequence[Any]) -> None:
         """After a run with run-time checks: when one failed, put back the variables whose buffers
