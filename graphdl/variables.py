@@ -9,7 +9,7 @@ from graphdl.convert import convert_to_tensor
 from graphdl.dtypes import as_dtype
 from graphdl.errors import GraphError
 from graphdl.graph import GraphKeys, Node, get_default_graph
-from graphdl.ops.state import assign, assign_add, assign_sub, group
+from graphdl.ops.state import assign, assign_add, assign_sub, count_up_to, group
 from graphdl.shapes import TensorShape
 from graphdl.tensor import Tensor
 
@@ -147,6 +147,9 @@ class Variable:
         self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True
     ) -> Tensor:
         return assign_sub(self, delta, name=name)
+
+    def count_up_to(self, limit: int) -> Tensor:
+        return count_up_to(self, limit)
 
     def eval(self, session: Any = None) -> Any:
         return self.value().eval(session=session)

@@ -24,6 +24,7 @@ __all__ = [
     "assign",
     "assign_add",
     "assign_sub",
+    "count_up_to",
     "no_op",
     "group",
 ]
@@ -209,6 +210,63 @@ def assign_add(ref: Any, value: Any, use_locking: Any = None, name: str | None =
 def assign_sub(ref: Any, value: Any, use_locking: Any = None, name: str | None = None) -> Tensor:
     """TF1 `tf.assign_sub(ref, value)`."""
     return _assign("AssignSub", ref, value, name)
+
+
+def _count_infer(inputs: list[TensorSpec], attrs: Mapping[str, Any]) -> list[TensorSpec]:
+    ref = inputs[0]
+    if ref.dtype.name not in ("int32", "int64"):
+        raise DTypeError(f"count_up_to needs an int32 or int64 variable, got {ref.dtype.name}")
+    if ref.shape.dims is not None and ref.shape.dims:
+        raise ShapeError(f"count_up_to needs a scalar variable, got shape {ref.shape}")
+    return [spec([], ref.dtype)]
+
+
+def _count_limit_error(node: Node) -> Exception:
+    from graphdl.errors import OutOfRangeError
+
+    return OutOfRangeError(f"{node.describe()}: Reached limit of {node.attrs['limit']}")
+
+
+def _count_eval(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
+    name = ctx.node.inputs[0].op.name
+    value = ctx.read_variable(name)
+    if value >= attrs["limit"]:
+        raise _count_limit_error(ctx.node)
+    ctx.write_variable(name, value + np.asarray(1, value.dtype))
+    return value
+
+
+def _count_lower(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
+    name = ctx.node.inputs[0].op.name
+    node = ctx.node
+    value = ctx.read_variable(name)
+
+    def fail() -> None:
+        raise _count_limit_error(node)
+
+    ctx.check(value < attrs["limit"], fail)
+    ctx.write_variable(name, value + jnp.asarray(1, value.dtype))
+    return value
+
+
+register(
+    "CountUpTo",
+    api_name="count_up_to",
+    kind="update",
+    infer=_count_infer,
+    evaluate=_count_eval,
+    lower=_count_lower,
+    ref_inputs=(0,),
+    checks=True,  # the limit is found at run time (ctx.check)
+    differentiable=False,
+    doc="Increments an integer variable and returns its old value; OutOfRangeError at the limit.",
+)
+
+
+def count_up_to(ref: Any, limit: int, name: str | None = None) -> Tensor:
+    """TF1 `tf.count_up_to(ref, limit)`: the old value; raises OutOfRangeError once it reached `limit`."""
+    target = _ref_node(ref)
+    return make_op("CountUpTo", [target], {"limit": int(limit)}, name or "CountUpTo").outputs[0]
 
 
 register(

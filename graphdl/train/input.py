@@ -24,6 +24,7 @@ from graphdl.tensor import Tensor
 from graphdl.train.queue_runner import QueueRunner, add_queue_runner
 
 __all__ = [
+    "limit_epochs",
     "input_producer",
     "string_input_producer",
     "range_input_producer",
@@ -38,10 +39,12 @@ __all__ = [
 # --- input producers -----------------------------------------------------------------------------
 
 
-def _epochs_variable(num_epochs: int) -> Any:
+def _epochs_variable(num_epochs: int, scoped: bool = True) -> Any:
+    from contextlib import nullcontext
+
     from graphdl.variables import Variable
 
-    with get_default_graph().name_scope("limit_epochs"):
+    with get_default_graph().name_scope("limit_epochs") if scoped else nullcontext():
         v = Variable(
             np.int64(0),
             trainable=False,
@@ -50,6 +53,26 @@ def _epochs_variable(num_epochs: int) -> Any:
             dtype="int64",
         )
     return v
+
+
+def limit_epochs(tensor: Any, num_epochs: int | None = None, name: str | None = None) -> Tensor:
+    """TF1 `tf.train.limit_epochs`: `tensor`, whose evaluation raises OutOfRangeError after `num_epochs`
+    runs (its counter, `limit_epochs/epochs`, is a local variable counted up by `count_up_to`)."""
+    from graphdl.convert import convert_to_tensor
+    from graphdl.ops.array import identity
+
+    t = convert_to_tensor(tensor)
+    if num_epochs is None:
+        return t
+    if num_epochs <= 0:
+        raise get_default_graph().located_error(
+            GraphError, "limit_epochs", f"num_epochs must be > 0, got {num_epochs}"
+        )
+    graph = get_default_graph()
+    with graph.name_scope(name or "limit_epochs") as scope:
+        counter = _epochs_variable(num_epochs, scoped=False).count_up_to(num_epochs)
+        with graph.control_dependencies([counter]):
+            return identity(t, name=scope)  # TF1 names it after its scope: `limit_epochs`
 
 
 def _producer_hook(num_epochs: int | None, shuffle: bool, seed: Any, key: str, epochs: Any, bump: Any) -> Any:
