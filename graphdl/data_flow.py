@@ -131,14 +131,18 @@ def _queue_ops(graph: Graph) -> QueueOps:
 
 
 class Enqueue:
-    """An enqueue node's host work: the components to evaluate, whether they are a batch, and a hook
-    (session, feeder, values) -> values run before pushing (input producers: epochs, shuffling)."""
+    """An enqueue node's host work: the components to evaluate, whether they are a batch, a hook
+    (session, feeder, values) -> values run before pushing (input producers: epochs, shuffling), and
+    `keep`: a bool tensor evaluated with the components that says which elements to push (maybe_batch)."""
 
-    def __init__(self, queue: QueueBase, components: list[Any], many: bool, hook: Any = None) -> None:
+    def __init__(
+        self, queue: QueueBase, components: list[Any], many: bool, hook: Any = None, keep: Any = None
+    ) -> None:
         self.queue = queue
         self.components = components
         self.many = many
         self.hook = hook
+        self.keep = keep
 
 
 class Dequeue:

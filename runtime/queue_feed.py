@@ -282,11 +282,26 @@ class QueueFeed:
     def _enqueue(self, session: Any, enq: Enqueue, feed_dict: Mapping[Any, Any] | None) -> None:
         """Evaluate an enqueue's components (a nested run) and push them."""
         tensors = [c for c in enq.components if isinstance(c, Tensor)]
-        values = iter(session.run(tensors, feed_dict) if tensors else [])
+        if enq.keep is not None:
+            tensors.append(enq.keep)
+        fetched = session.run(tensors, feed_dict) if tensors else []
+        keep = np.asarray(fetched.pop()) if enq.keep is not None else None
+        values = iter(fetched)
         comps = [
             c.value if isinstance(c, HostValue) else _array(next(values), c.dtype.name == "string")
             for c in enq.components
         ]
+        if keep is not None:
+            if not enq.many or not keep.ndim:
+                if not keep.all():
+                    return  # maybe_batch: this element (or batch) is not kept
+            else:
+                if keep.shape[0] != comps[0].shape[0]:
+                    raise InvalidArgumentError(
+                        f"enqueue on {enq.queue.describe()}: keep_input has {keep.shape[0]} flags for a batch of "
+                        f"{comps[0].shape[0]}"
+                    )
+                comps = [c[keep] for c in comps]
         if enq.hook is not None:
             comps = enq.hook(session, self, comps)
         if not enq.many:

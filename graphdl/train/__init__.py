@@ -1,5 +1,7 @@
 """graphdl.train: TF1's `tf.train` optimizers and global step."""
 
+from graphdl.train.batching import *  # noqa: F403
+from graphdl.train.batching import __all__ as _batching_names
 from graphdl.train.coordinator import *  # noqa: F403
 from graphdl.train.coordinator import __all__ as _coordinator_names
 from graphdl.train.global_step import (
@@ -68,6 +70,7 @@ __all__ += _extra_optimizer_names
 __all__ += _ema_names
 __all__ += _coordinator_names
 __all__ += _input_names
+__all__ += _batching_names
 __all__ += _queue_runner_names
 __all__ += _monitored_names
 __all__ += _hook_names

@@ -1,6 +1,6 @@
-"""TF1's queue-based input pipelines: the input producers (`string_input_producer`,
-`range_input_producer`, `slice_input_producer`) and the batchers (`batch`, `shuffle_batch`,
-`batch_join`, `shuffle_batch_join`); their threads are QueueRunners (graphdl/train/queue_runner.py).
+"""TF1's queue-based input producers (`string_input_producer`, `range_input_producer`,
+`slice_input_producer`) and `limit_epochs`; their threads are QueueRunners (graphdl/train/queue_runner.py),
+and the batchers are in graphdl/train/batching.py.
 
 Queues run on the host (graphdl/data_flow.py, runtime/queue_feed.py), so a pipeline runs the same way
 with the interpreter and with XLA. An input producer's shuffling and its num_epochs limit are done on
@@ -10,12 +10,12 @@ programs run `tf.local_variables_initializer()` as in TF1.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from graphdl.data_flow import FIFOQueue, HostValue, PaddingFIFOQueue, QueueBase, RandomShuffleQueue
+from graphdl.data_flow import FIFOQueue, HostValue, QueueBase
 from graphdl.dtypes import as_dtype
 from graphdl.errors import GraphError, OutOfRangeError, ShapeError
 from graphdl.graph import GraphKeys, Node, get_default_graph
@@ -29,10 +29,6 @@ __all__ = [
     "string_input_producer",
     "range_input_producer",
     "slice_input_producer",
-    "batch",
-    "shuffle_batch",
-    "batch_join",
-    "shuffle_batch_join",
 ]
 
 
@@ -240,210 +236,3 @@ def slice_input_producer(
         queue = range_input_producer(n, num_epochs, shuffle, seed, capacity, shared_name)
         index = queue.dequeue()
         return [gather(t, index) for t in tensors]
-
-
-# --- batching -------------------------------------------------------------------------------------
-
-
-def _as_list(tensors: Any) -> list[Any]:
-    if isinstance(tensors, Mapping):
-        return [tensors[k] for k in sorted(tensors)]
-    if isinstance(tensors, list | tuple):
-        return list(tensors)
-    return [tensors]
-
-
-def _as_original(original: Any, dequeued: Any) -> Any:
-    """The dequeued batch in the structure of the input (TF1: a one-element list gives one tensor)."""
-    if isinstance(original, Mapping):
-        values = dequeued if isinstance(dequeued, list) else [dequeued]
-        return {k: values[i] for i, k in enumerate(sorted(original))}
-    return dequeued
-
-
-def _component(value: Any) -> Any:
-    from graphdl.convert import convert_to_tensor
-
-    if isinstance(value, Tensor | HostValue):
-        return value
-    if _is_strings(value):
-        return HostValue(value, as_dtype("string"))
-    return convert_to_tensor(value)
-
-
-def _shapes(tensor_list: list[Any], shapes: Any, enqueue_many: bool, dynamic_pad: bool) -> list[TensorShape]:
-    if shapes is not None:
-        out = [as_shape(s) for s in shapes]
-    else:
-        out = []
-        for t in tensor_list:
-            s = t.shape
-            if enqueue_many:
-                s = TensorShape(None if s.dims is None else s.dims[1:])
-            out.append(s)
-    for s in out:
-        if dynamic_pad:
-            if s.dims is None:
-                raise ShapeError(f"dynamic_pad needs shapes of known rank, got {s}")
-        elif not s.is_fully_defined():
-            raise ShapeError(f"All shapes must be fully defined: {[str(x) for x in out]}")
-    return out
-
-
-def _batcher(
-    tensors_list: list[Any],
-    batch_size: int,
-    capacity: int,
-    enqueue_many: bool,
-    shapes: Any,
-    dynamic_pad: bool,
-    allow_smaller_final_batch: bool,
-    shared_name: str | None,
-    name: str,
-    shuffle: tuple[int, Any] | None,
-    threads: int = 1,
-) -> Any:
-    """The queue and its runner: one enqueue op per tensor list, each run by `threads` threads."""
-    graph = get_default_graph()
-    lists = [[_component(v) for v in _as_list(ts)] for ts in tensors_list]
-    with graph.name_scope(name) as scope:
-        first = lists[0]
-        dtypes = [t.dtype for t in first]
-        for other in lists[1:]:
-            if [t.dtype for t in other] != dtypes:
-                raise GraphError(f"{name}: the tensor lists must all have the same dtypes")
-        queue_shapes = _shapes(first, shapes, enqueue_many, dynamic_pad)
-        if shuffle is not None:
-            q: QueueBase = RandomShuffleQueue(
-                capacity, shuffle[0], dtypes, queue_shapes, seed=shuffle[1], shared_name=shared_name
-            )
-        elif dynamic_pad:
-            q = PaddingFIFOQueue(capacity, dtypes, queue_shapes, shared_name=shared_name)
-        else:
-            q = FIFOQueue(capacity, dtypes, queue_shapes, shared_name=shared_name)
-        ops = [q.enqueue_many(ts) if enqueue_many else q.enqueue(ts) for ts in lists]
-        add_queue_runner(QueueRunner(q, ops * threads))
-        return q, scope
-
-
-def _dequeue(q: QueueBase, batch_size: int, allow_smaller_final_batch: bool, scope: str) -> Any:
-    """The batch, named after the batcher's scope (TF1: `batch:0`)."""
-    if allow_smaller_final_batch:
-        return q.dequeue_up_to(batch_size, name=scope)
-    return q.dequeue_many(batch_size, name=scope)
-
-
-def batch(
-    tensors: Any,
-    batch_size: int,
-    num_threads: int = 1,
-    capacity: int = 32,
-    enqueue_many: bool = False,
-    shapes: Any = None,
-    dynamic_pad: bool = False,
-    allow_smaller_final_batch: bool = False,
-    shared_name: str | None = None,
-    name: str | None = None,
-) -> Any:
-    """TF1 `tf.train.batch`: batches of batch_size from a FIFO queue that num_threads QueueRunner
-    threads fill with `tensors` (each run of the enqueue evaluates them afresh)."""
-    q, scope = _batcher(
-        [tensors],
-        batch_size,
-        capacity,
-        enqueue_many,
-        shapes,
-        dynamic_pad,
-        allow_smaller_final_batch,
-        shared_name,
-        name or "batch",
-        None,
-        num_threads,
-    )
-    return _as_original(tensors, _dequeue(q, batch_size, allow_smaller_final_batch, scope))
-
-
-def shuffle_batch(
-    tensors: Any,
-    batch_size: int,
-    capacity: int,
-    min_after_dequeue: int,
-    num_threads: int = 1,
-    seed: int | None = None,
-    enqueue_many: bool = False,
-    shapes: Any = None,
-    allow_smaller_final_batch: bool = False,
-    shared_name: str | None = None,
-    name: str | None = None,
-) -> Any:
-    """TF1 `tf.train.shuffle_batch`: random batches from a RandomShuffleQueue that keeps
-    min_after_dequeue elements to mix, filled by num_threads threads."""
-    q, scope = _batcher(
-        [tensors],
-        batch_size,
-        capacity,
-        enqueue_many,
-        shapes,
-        False,
-        allow_smaller_final_batch,
-        shared_name,
-        name or "shuffle_batch",
-        (min_after_dequeue, seed),
-        num_threads,
-    )
-    return _as_original(tensors, _dequeue(q, batch_size, allow_smaller_final_batch, scope))
-
-
-def batch_join(
-    tensors_list: Sequence[Any],
-    batch_size: int,
-    capacity: int = 32,
-    enqueue_many: bool = False,
-    shapes: Any = None,
-    dynamic_pad: bool = False,
-    allow_smaller_final_batch: bool = False,
-    shared_name: str | None = None,
-    name: str | None = None,
-) -> Any:
-    """TF1 `tf.train.batch_join`: like batch, with one enqueue thread per tensor list in tensors_list."""
-    q, scope = _batcher(
-        list(tensors_list),
-        batch_size,
-        capacity,
-        enqueue_many,
-        shapes,
-        dynamic_pad,
-        allow_smaller_final_batch,
-        shared_name,
-        name or "batch_join",
-        None,
-    )
-    return _as_original(tensors_list[0], _dequeue(q, batch_size, allow_smaller_final_batch, scope))
-
-
-def shuffle_batch_join(
-    tensors_list: Sequence[Any],
-    batch_size: int,
-    capacity: int,
-    min_after_dequeue: int,
-    seed: int | None = None,
-    enqueue_many: bool = False,
-    shapes: Any = None,
-    allow_smaller_final_batch: bool = False,
-    shared_name: str | None = None,
-    name: str | None = None,
-) -> Any:
-    """TF1 `tf.train.shuffle_batch_join`: like shuffle_batch, one enqueue thread per tensor list."""
-    q, scope = _batcher(
-        list(tensors_list),
-        batch_size,
-        capacity,
-        enqueue_many,
-        shapes,
-        False,
-        allow_smaller_final_batch,
-        shared_name,
-        name or "shuffle_batch_join",
-        (min_after_dequeue, seed),
-    )
-    return _as_original(tensors_list[0], _dequeue(q, batch_size, allow_smaller_final_batch, scope))
