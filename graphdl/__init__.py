@@ -165,6 +165,10 @@ def __getattr__(name: str) -> Any:
         from graphdl.events.summary_pb import Summary
 
         return Summary
+    if name == "SessionLog":  # TF1's tf.SessionLog protocol buffer
+        from graphdl.events.session_log import SessionLog
+
+        return SessionLog
     if name == "app":  # TF1's tf.app (flags, run): imports absl only when asked for
         import graphdl.app
 

@@ -138,8 +138,10 @@ def event(
     summary: bytes = b"",
     graph_def: bytes = b"",
     tagged_run_metadata: bytes = b"",
+    session_log: bytes | None = None,
 ) -> bytes:
-    """An Event with whichever of file_version, graph_def, summary and tagged_run_metadata is given."""
+    """An Event with whichever of file_version, graph_def, summary, session_log and tagged_run_metadata
+    is given (an empty session_log, b"", is still written: STATUS_UNSPECIFIED)."""
     out = f_double(1, wall_time)
     if step:
         out += f_varint(2, step)
@@ -149,6 +151,8 @@ def event(
         out += f_bytes(4, graph_def)
     if summary:
         out += f_bytes(5, summary)
+    if session_log is not None:
+        out += f_bytes(7, session_log)
     if tagged_run_metadata:
         out += f_bytes(8, tagged_run_metadata)
     return out

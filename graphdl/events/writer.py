@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import struct
+import threading
 import time
 from typing import Any
 
@@ -122,6 +123,13 @@ class FileWriter:
         step = 0 if global_step is None else int(global_step)
         self._write(proto.event(time.time(), step, graph_def=_graph_def(graph)))
 
+    def add_session_log(self, session_log: Any, global_step: Any = None) -> None:
+        """Write a `tf.SessionLog` (START, STOP or CHECKPOINT) at `global_step`."""
+        if not hasattr(session_log, "SerializeToString"):
+            raise GraphError(f"add_session_log takes a tf.SessionLog, got {type(session_log).__name__}")
+        step = 0 if global_step is None else int(np.asarray(global_step))
+        self._write(proto.event(time.time(), step, session_log=session_log.SerializeToString()))
+
     def add_run_metadata(self, run_metadata: Any, tag: str, global_step: Any = None) -> None:
         """Write a traced run's RunMetadata (from `sess.run(..., options=RunOptions(trace_level=
         FULL_TRACE), run_metadata=md)`) under `tag`, for TensorBoard's per-step timing view."""
@@ -159,3 +167,30 @@ class FileWriter:
             self.close()
         except Exception:
             pass
+
+
+class FileWriterCache:
+    """TF1 `tf.summary.FileWriterCache`: one FileWriter per log directory, shared by whoever asks."""
+
+    _writers: dict[str, FileWriter] = {}
+    _lock = threading.Lock()
+
+    @staticmethod
+    def get(logdir: str) -> FileWriter:
+        """The cached writer of `logdir` (made with the default graph the first time)."""
+        from graphdl.graph import get_default_graph
+
+        key = os.path.abspath(str(logdir))
+        with FileWriterCache._lock:
+            writer = FileWriterCache._writers.get(key)
+            if writer is None:
+                writer = FileWriterCache._writers[key] = FileWriter(logdir, graph=get_default_graph())
+            return writer
+
+    @staticmethod
+    def clear() -> None:
+        """Close every cached writer and forget them."""
+        with FileWriterCache._lock:
+            writers, FileWriterCache._writers = list(FileWriterCache._writers.values()), {}
+        for writer in writers:
+            writer.close()

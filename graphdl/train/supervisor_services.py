@@ -17,17 +17,10 @@ _START, _STOP, _CHECKPOINT = 1, 2, 3
 
 
 def _session_log(writer: Any, status: int, step: int | None = None, checkpoint_path: str = "") -> None:
-    """Write a SessionLog event (START, STOP or CHECKPOINT) as TF1's add_session_log does."""
-    from graphdl.events import proto
+    """Write a SessionLog event (START, STOP or CHECKPOINT) as TF1's Supervisor does."""
+    from graphdl.events.session_log import SessionLog
 
-    add = getattr(writer, "add_session_log", None)
-    log = proto.f_varint(1, status) + (proto.f_string(2, checkpoint_path) if checkpoint_path else b"")
-    if add is not None:
-        add(log, step)
-        return
-    raw = getattr(writer, "_write", None)  # graphdl's FileWriter has no add_session_log yet
-    if raw is not None:
-        raw(proto.event(time.time(), int(step or 0)) + proto.f_bytes(7, log))
+    writer.add_session_log(SessionLog(status=status, checkpoint_path=checkpoint_path), step)
 
 
 class _SummaryThread(LooperThread):
