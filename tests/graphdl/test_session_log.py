@@ -20,7 +20,11 @@ def test_session_log_bytes_match_tf(case):
     assert log.SerializeToString().hex() == case["hex"]
     back = tf.summary.SessionLog()
     back.ParseFromString(bytes.fromhex(case["hex"]))
-    assert (back.status, back.checkpoint_path, back.msg) == (case["status"], case["checkpoint_path"], case["msg"])
+    assert (back.status, back.checkpoint_path, back.msg) == (
+        case["status"],
+        case["checkpoint_path"],
+        case["msg"],
+    )
     assert back == log
 
 
