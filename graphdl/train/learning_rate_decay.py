@@ -25,6 +25,9 @@ __all__ = [
     "polynomial_decay",
     "piecewise_constant",
     "cosine_decay",
+    "cosine_decay_restarts",
+    "linear_cosine_decay",
+    "noisy_linear_cosine_decay",
 ]
 
 
@@ -218,3 +221,72 @@ def cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, alpha: 
         cosine_decayed = 0.5 * (1.0 + cos(pi * completed_fraction))
         decayed = (1 - _as(alpha, dt)) * cosine_decayed + _as(alpha, dt)
         return multiply(lr, decayed, name=scope)
+
+
+def cosine_decay_restarts(learning_rate: Any, global_step: Any, first_decay_steps: Any, t_mul: Any = 2.0,
+                          m_mul: Any = 1.0, alpha: Any = 0.0, name: str | None = None) -> Tensor:  # fmt: skip
+    """TF1 `tf.train.cosine_decay_restarts` (SGDR): cosine decay over periods that grow by t_mul, each
+    restarting from a peak scaled by m_mul."""
+    from graphdl.ops.math import log, multiply
+    from graphdl.ops.math import pow as power
+
+    _require_step(global_step, "cosine_decay_restarts")
+    with get_default_graph().name_scope(name or "SGDRDecay") as scope:
+        lr = convert_to_tensor(learning_rate, name="initial_learning_rate")
+        dt = lr.dtype
+        first, a, tm, mm = (_as(v, dt) for v in (first_decay_steps, alpha, t_mul, m_mul))
+        completed = _as(global_step, dt) / first
+        if isinstance(t_mul, int | float) and float(t_mul) == 1.0:  # TF1's cond on t_mul == 1
+            i_restart = _floor(completed)
+            completed = completed - i_restart
+        else:
+            i_restart = _floor(log(1.0 - completed * (1.0 - tm)) / log(tm))
+            sum_r = (1.0 - power(tm, i_restart)) / (1.0 - tm)
+            completed = (completed - sum_r) / power(tm, i_restart)
+        return multiply(lr, (1 - a) * _cosine(0.5 * power(mm, i_restart), completed) + a, name=scope)
+
+
+def _cosine(scale: Any, fraction: Tensor) -> Tensor:
+    """scale * (1 + cos(pi * fraction)), in fraction's dtype."""
+    from graphdl.ops.unary import cos
+
+    return scale * (1.0 + cos(convert_to_tensor(_pymath.pi, dtype=fraction.dtype) * fraction))
+
+
+def linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, num_periods: Any = 0.5,
+                        alpha: Any = 0.0, beta: Any = 0.001, name: str | None = None) -> Tensor:  # fmt: skip
+    """TF1 `tf.train.linear_cosine_decay`: lr * ((alpha + linear) * cosine + beta) with linear =
+    (decay_steps - step) / decay_steps and cosine = 0.5 * (1 + cos(pi * 2 * num_periods * step / decay_steps))."""
+    _require_step(global_step, "linear_cosine_decay")
+    with get_default_graph().name_scope(name or "LinearCosineDecay") as scope:
+        return _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta, None, scope)
+
+
+def noisy_linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, initial_variance: Any = 1.0,
+                              variance_decay: Any = 0.55, num_periods: Any = 0.5, alpha: Any = 0.0,
+                              beta: Any = 0.001, name: str | None = None) -> Tensor:  # fmt: skip
+    """TF1 `tf.train.noisy_linear_cosine_decay`: linear_cosine_decay with normal noise of variance
+    initial_variance / (1 + step) ** variance_decay added to the linear part."""
+    _require_step(global_step, "noisy_linear_cosine_decay")
+    with get_default_graph().name_scope(name or "NoisyLinearCosineDecay") as scope:
+        noise = (initial_variance, variance_decay)
+        return _linear_cosine(learning_rate, global_step, decay_steps, num_periods, alpha, beta, noise, scope)
+
+
+def _linear_cosine(lr_value: Any, global_step: Any, decay_steps: Any, num_periods: Any, alpha: Any,
+                   beta: Any, noise: tuple[Any, Any] | None, scope: str) -> Tensor:  # fmt: skip
+    from graphdl.ops.math import minimum, multiply, sqrt
+    from graphdl.ops.math import pow as power
+
+    lr = convert_to_tensor(lr_value, name="learning_rate")
+    dt = lr.dtype
+    steps = _as(decay_steps, dt)
+    step = minimum(_as(global_step, dt), steps)
+    linear = (steps - step) / steps
+    if noise is not None:
+        from graphdl.ops.random import random_normal
+
+        variance = _as(noise[0], dt) / power(1.0 + step, _as(noise[1], dt))
+        linear = linear + random_normal([], stddev=sqrt(variance), dtype=dt)
+    cosine = _cosine(0.5, 2.0 * _as(num_periods, dt) * step / steps)
+    return multiply(lr, (_as(alpha, dt) + linear) * cosine + _as(beta, dt), name=scope)
