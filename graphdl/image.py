@@ -1,8 +1,11 @@
-"""`tf.image` (TF1): resizing, flips and per-image standardization (graphdl.ops.image_ops), and
+"""`tf.image` (TF1): resizing, flips and per-image standardization (graphdl.ops.image_ops), dtype
+conversion, grayscale and rot90 (graphdl.ops.image_color), cropping (graphdl.ops.image_crop), and
 `extract_image_patches` (graphdl.ops.space_blocks; TF 1.14 also calls it `extract_patches`)."""
 
 from __future__ import annotations
 
+from graphdl.ops.image_color import *  # noqa: F403
+from graphdl.ops.image_color import __all__ as _color_names
 from graphdl.ops.image_crop import *  # noqa: F403
 from graphdl.ops.image_crop import __all__ as _crop_names
 from graphdl.ops.image_ops import (
@@ -33,3 +36,4 @@ __all__ = [
 extract_patches = extract_image_patches
 __all__ += _random_names
 __all__ += _crop_names
+__all__ += _color_names
