@@ -82,6 +82,7 @@ from graphdl.ops.decompositions import *
 from graphdl.ops.random_extra import *
 from graphdl.ops.checks import *
 from graphdl.ops.strided_slice import *
+from graphdl.ops.scatter_state import *
 from graphdl.data_flow import *  # tf.FIFOQueue, tf.RandomShuffleQueue, ...
 from graphdl.readers import *  # tf.TextLineReader, tf.decode_raw, ...
 from graphdl.control_flow import *
