@@ -23,7 +23,9 @@ def test_scatter_matches_tf1(case, backend):
     g = tf.Graph()
     with g.as_default():
         v = tf.Variable(np.asarray(TF["init"], np.float32), name="v")
-        out = getattr(tf, case["fn"])(v, np.asarray(case["indices"], np.int32), np.asarray(case["updates"], np.float32))
+        out = getattr(tf, case["fn"])(
+            v, np.asarray(case["indices"], np.int32), np.asarray(case["updates"], np.float32)
+        )
         with tf.Session(backend=backend) as sess:
             sess.run(v.initializer)
             before = sess.run(v)
@@ -50,7 +52,9 @@ def test_int_scatter_add_with_repeats_and_bad_indices(backend):
             got = sess.run(add, {idx: case["indices"], upd: case["updates"]})
             assert got.tolist() == case["result"]
             for bad in ([6], [-1]):
-                with pytest.raises(tf.errors.InvalidArgumentError, match=f"index {bad[0]} is not in \\[0, 6\\)"):
+                with pytest.raises(
+                    tf.errors.InvalidArgumentError, match=f"index {bad[0]} is not in \\[0, 6\\)"
+                ):
                     sess.run([add, other], {idx: bad, upd: [1]})
             assert sess.run(v).tolist() == case["result"] and float(sess.run(w)) == 0.0
 

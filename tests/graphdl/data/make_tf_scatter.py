@@ -16,7 +16,15 @@ tf1.disable_eager_execution()
 rng = np.random.default_rng(9)
 init = (rng.random((5, 3)) * 4 + 0.5).astype(np.float32)
 cases = []
-for fn in ["scatter_update", "scatter_add", "scatter_sub", "scatter_mul", "scatter_div", "scatter_min", "scatter_max"]:
+for fn in [
+    "scatter_update",
+    "scatter_add",
+    "scatter_sub",
+    "scatter_mul",
+    "scatter_div",
+    "scatter_min",
+    "scatter_max",
+]:
     for idx in ([4, 0, 2], [[1, 3], [3, 1]]):
         idx = np.asarray(idx, np.int32)
         if fn == "scatter_update" and idx.ndim == 2:
@@ -36,6 +44,11 @@ with g.as_default():
     out = tf1.scatter_add(vi, [5, 5, 0], np.asarray([10, 20, 7], np.int32))
     with tf1.Session() as sess:
         sess.run(vi.initializer)
-        int_case = {"init": list(range(6)), "indices": [5, 5, 0], "updates": [10, 20, 7], "result": sess.run(out).tolist()}
+        int_case = {
+            "init": list(range(6)),
+            "indices": [5, 5, 0],
+            "updates": [10, 20, 7],
+            "result": sess.run(out).tolist(),
+        }
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "tf_scatter.json"), "w") as f:
     json.dump({"tf_version": tf.__version__, "init": init.tolist(), "cases": cases, "int_case": int_case}, f)
