@@ -29,6 +29,7 @@ __all__ = [
     "glorot_normal_initializer",
     "variance_scaling_initializer",
     "uniform_unit_scaling_initializer",
+    "orthogonal_initializer",
 ]
 
 
@@ -300,6 +301,41 @@ class UniformUnitScaling(Initializer):
         return {"factor": self.factor, "seed": self.seed, "dtype": self.dtype.name}
 
 
+class Orthogonal(Initializer):
+    """TF1 `tf.orthogonal_initializer(gain=1.0, seed=None)`: the Q of a QR decomposition of a normal
+    matrix, signs fixed by R's diagonal, reshaped from [prod(shape[:-1]), shape[-1]] and times gain."""
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None, dtype: Any = float32) -> None:
+        self.gain, self.seed, self.dtype = gain, seed, as_dtype(dtype)
+
+    def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
+        from graphdl.ops.array import reshape
+        from graphdl.ops.decompositions import qr
+        from graphdl.ops.linalg_extra import matrix_transpose
+        from graphdl.ops.matrix_structure import matrix_diag_part
+        from graphdl.ops.random import random_normal
+        from graphdl.ops.unary import sign
+
+        dims = _static_shape(shape, "orthogonal_initializer")
+        if len(dims) < 2:
+            raise get_default_graph().located_error(
+                ShapeError,
+                "orthogonal_initializer",
+                f"the shape must have two dimensions or more, got {dims}",
+            )
+        rows, cols = int(np.prod(dims[:-1])), dims[-1]
+        dt = self._float_dtype(dtype)
+        a = random_normal([cols, rows] if rows < cols else [rows, cols], dtype=dt, seed=self.seed)
+        q, r = qr(a, full_matrices=False)
+        q = q * sign(matrix_diag_part(r))
+        if rows < cols:
+            q = matrix_transpose(q)
+        return self.gain * reshape(q, dims)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"gain": self.gain, "seed": self.seed, "dtype": self.dtype.name}
+
+
 def he_normal(seed: int | None = None) -> VarianceScaling:
     """TF1 `tf.initializers.he_normal()`: truncated normal, variance 2 / fan_in."""
     return VarianceScaling(2.0, "fan_in", "truncated_normal", seed)
@@ -331,3 +367,4 @@ variance_scaling_initializer = variance_scaling = VarianceScaling
 glorot_uniform_initializer = glorot_uniform = GlorotUniform
 glorot_normal_initializer = glorot_normal = GlorotNormal
 uniform_unit_scaling_initializer = uniform_unit_scaling = UniformUnitScaling
+orthogonal_initializer = orthogonal = Orthogonal
