@@ -36,6 +36,5 @@ def test_orthogonal_initializer():
 
 def test_orthogonal_initializer_needs_a_matrix():
     g = tf.Graph()
-    with g.as_default():
-        with pytest.raises(tf.errors.ShapeError, match="two dimensions or more"):
-            tf.get_variable("v", [4], initializer=tf.orthogonal_initializer())
+    with g.as_default(), pytest.raises(tf.errors.ShapeError, match="two dimensions or more"):
+        tf.get_variable("v", [4], initializer=tf.orthogonal_initializer())
