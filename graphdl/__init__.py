@@ -90,6 +90,7 @@ from graphdl.while_loop import *
 from graphdl.tensor_array import *
 from graphdl.variables import *
 from graphdl.variable_scope import *
+from graphdl.template import make_template
 from graphdl.initializers import *  # tf.zeros_initializer, tf.glorot_uniform_initializer, ...
 from graphdl import initializers, layers, losses, nn, train
 from graphdl import data  # tf.data; importing it registers its host-side ops (string elements, handles)
