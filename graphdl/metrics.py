@@ -27,9 +27,11 @@ __all__ = [
     "false_negatives",
     "false_positives",
     "mean",
+    "mean_absolute_error",
     "mean_squared_error",
     "precision",
     "recall",
+    "root_mean_squared_error",
     "true_positives",
 ]
 
@@ -198,6 +200,41 @@ def mean_squared_error(
     p, y, w = _remove_squeezable_dimensions(predictions, labels, weights, "mean_squared_error")
     err = squared_difference(y, p)
     return mean(err, w, metrics_collections, updates_collections, name or "mean_squared_error")
+
+
+def root_mean_squared_error(
+    labels: Any,
+    predictions: Any,
+    weights: Any = None,
+    metrics_collections: Sequence[str] | None = None,
+    updates_collections: Sequence[str] | None = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """TF1 `tf.metrics.root_mean_squared_error`: sqrt of mean_squared_error's value and update."""
+    from graphdl.ops.math import sqrt
+
+    mse, update = mean_squared_error(
+        labels, predictions, weights, None, None, name or "root_mean_squared_error"
+    )
+    rmse, update_rmse = sqrt(mse), sqrt(update)
+    _add_to(metrics_collections, rmse)
+    _add_to(updates_collections, update_rmse)
+    return rmse, update_rmse
+
+
+def mean_absolute_error(
+    labels: Any,
+    predictions: Any,
+    weights: Any = None,
+    metrics_collections: Sequence[str] | None = None,
+    updates_collections: Sequence[str] | None = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """TF1 `tf.metrics.mean_absolute_error`: the (weighted) mean of |predictions - labels|."""
+    from graphdl.ops.unary import abs as absolute
+
+    p, y, w = _remove_squeezable_dimensions(predictions, labels, weights, "mean_absolute_error")
+    return mean(absolute(p - y), w, metrics_collections, updates_collections, name or "mean_absolute_error")
 
 
 # --- counts of a condition ------------------------------------------------------------------------
