@@ -18,6 +18,7 @@ __all__ = [
     "global_variables",
     "trainable_variables",
     "local_variables",
+    "model_variables",
     "moving_average_variables",
     "global_variables_initializer",
     "local_variables_initializer",
@@ -219,6 +220,11 @@ def trainable_variables(scope: str | None = None) -> list[Variable]:
 
 def local_variables(scope: str | None = None) -> list[Variable]:
     return get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES, scope)
+
+
+def model_variables(scope: str | None = None) -> list[Variable]:
+    """TF1 `tf.model_variables()`: the variables of a model's layers (contrib layers add theirs)."""
+    return get_default_graph().get_collection(GraphKeys.MODEL_VARIABLES, scope)
 
 
 def moving_average_variables(scope: str | None = None) -> list[Variable]:

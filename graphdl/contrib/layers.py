@@ -28,6 +28,7 @@ __all__ = [
     "max_pool2d",
     "flatten",
     "dropout",
+    "batch_norm",
 ]
 
 
@@ -376,3 +377,6 @@ def dropout(
             )
     _add_outputs(outputs_collections, out)
     return out
+
+
+from graphdl.contrib.batch_norm import batch_norm  # noqa: E402 - contrib's batch_norm lives in its own module
