@@ -1,8 +1,10 @@
-"""TF1 `tf.layers`: dense, conv1d, conv2d, pooling, flatten, dropout and batch normalization, as functions and classes."""
+"""TF1 `tf.layers`: dense, conv1d, conv2d, conv3d, pooling, flatten, dropout and batch normalization, as functions and classes."""
 
 from graphdl.layers.base import Layer
 from graphdl.layers.conv1d import *  # noqa: F403
 from graphdl.layers.conv1d import __all__ as _conv1d_names
+from graphdl.layers.conv3d import *  # noqa: F403
+from graphdl.layers.conv3d import __all__ as _conv3d_names
 from graphdl.layers.conv_transpose import *  # noqa: F403
 from graphdl.layers.conv_transpose import __all__ as _transpose_names
 from graphdl.layers.convolutional import Conv2D, conv2d
@@ -27,4 +29,4 @@ __all__ = [
     "dropout",
     "batch_normalization",
 ]
-__all__ += _transpose_names + _conv1d_names
+__all__ += _transpose_names + _conv1d_names + _conv3d_names
