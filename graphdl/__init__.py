@@ -83,6 +83,7 @@ from graphdl.ops.random_extra import *
 from graphdl.ops.checks import *
 from graphdl.ops.strided_slice import *
 from graphdl.ops.scatter_state import *
+from graphdl.ops.parse_example import *  # tf.parse_single_example, tf.FixedLenFeature, ...
 from graphdl.data_flow import *  # tf.FIFOQueue, tf.RandomShuffleQueue, ...
 from graphdl.readers import *  # tf.TextLineReader, tf.decode_raw, ...
 from graphdl.control_flow import *
@@ -187,7 +188,7 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return importlib.import_module(f"graphdl.namespaces.{name}")
-    if name in ("viz", "datasets", "cli", "test"):
+    if name in ("viz", "datasets", "cli", "test", "python_io"):
         import importlib
 
         return importlib.import_module(f"graphdl.{name}")
@@ -196,12 +197,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'graphdl' has no attribute {name!r}")
 
 
-# TF1's TFRecord / tf.Example names: not provided (they need protobuf parsing); a clear message instead
-_TFRECORD_NAMES = frozenset(
-    {"TFRecordReader", "parse_single_example", "parse_example", "FixedLenFeature", "VarLenFeature",
-     "FixedLenSequenceFeature", "SparseFeature", "python_io"}
-)  # fmt: skip
+# TF1's queue-based TFRecord reader and sparse features: not provided; a clear message instead
+_TFRECORD_NAMES = frozenset({"TFRecordReader", "SparseFeature"})
 TFRECORD_HINT = (
-    "graphdl does not read TFRecord files or tf.train.Example protos; load the data as NumPy arrays and "
-    "use tf.data.Dataset.from_tensor_slices, a feed_dict, or the readers of fixed-length and text records"
+    "graphdl reads TFRecord files with tf.data.TFRecordDataset (parse_single_example inside Dataset.map) or "
+    "tf.python_io.tf_record_iterator, not with a queue reader; sparse features are not supported"
 )

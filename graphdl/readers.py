@@ -6,6 +6,7 @@ decode_raw's numbers are computed on the host and fed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from graphdl.data_flow import QueueBase, _queue_ops, register_host_op
 from graphdl.dtypes import as_dtype
 from graphdl.errors import DTypeError, GraphError, NotFoundError
 from graphdl.graph import Node, get_default_graph
+from graphdl.registry import register
 from graphdl.shapes import TensorShape
 from graphdl.tensor import Tensor
 
@@ -175,33 +177,70 @@ class WholeFileReader(ReaderBase):
             yield filename.encode(), fh.read()
 
 
+def _decode_raw_rows(value: Any, dtype: Any, little_endian: bool) -> np.ndarray:
+    """The bytes of each string of `value` as numbers of dtype, in a new last dimension."""
+    np_type = np.dtype(dtype.np).newbyteorder("<" if little_endian else ">")
+    arr = np.asarray(value, dtype=object)
+    rows = [np.frombuffer(b, dtype=np_type).astype(dtype.np) for b in arr.ravel()]
+    if len({r.shape for r in rows}) > 1:
+        from graphdl.errors import InvalidArgumentError
+
+        raise InvalidArgumentError("DecodeRaw: input to DecodeRaw has length mismatched strings")
+    width = rows[0].shape[0] if rows else 0
+    return np.stack(rows).reshape(*arr.shape, width) if rows else np.zeros((*arr.shape, 0), dtype.np)
+
+
+def _decode_value_infer(inputs: list[Any], attrs: Mapping[str, Any]) -> list[Any]:
+    from graphdl.registry import TensorSpec
+
+    src = inputs[0]
+    if src.dtype.name != "string":
+        raise DTypeError(f"decode_raw: bytes must be a string tensor, got {src.dtype.name}")
+    shape = src.shape.concatenate([None]) if src.shape.dims is not None else TensorShape(None)
+    return [TensorSpec(shape, attrs["dtype"])]
+
+
+def _decode_value_lower(inputs: list[Any], attrs: Mapping[str, Any], ctx: Any) -> Any:
+    from graphdl.errors import BackendError
+
+    raise BackendError(
+        f"{ctx.node.describe()}: strings are held on the host only; decode them inside Dataset.map, from a "
+        "reader or a queue, or in a Session(backend='interpreter')"
+    )
+
+
+register(
+    "DecodeRawValue",
+    api_name="decode_raw",
+    infer=_decode_value_infer,
+    evaluate=lambda inputs, attrs, ctx: _decode_raw_rows(inputs[0], attrs["dtype"], attrs["little_endian"]),
+    lower=_decode_value_lower,
+    differentiable=False,
+    doc="The bytes of host strings as numbers (in Dataset.map and interpreter sessions).",
+)
+
+
 def decode_raw(bytes: Any, out_type: Any, little_endian: bool = True, name: str | None = None) -> Tensor:
     """TF1 `tf.decode_raw`: the bytes of each string as numbers of out_type (a new last dimension).
 
     The strings are host values (a reader's value or a dequeued string); the numbers are computed on
     the host in the same run and fed, so the rest of the graph runs on any backend."""
-    if not isinstance(bytes, Tensor) or bytes.op.type not in ("ReaderReadV2", "QueueDequeueString"):
+    if not isinstance(bytes, Tensor) or bytes.dtype.name != "string":
         raise DTypeError(
-            "decode_raw: graphdl decodes strings on the host; pass the value of a reader's read() or a string "
-            "dequeued from a queue"
+            "decode_raw: bytes must be a string tensor (a reader's value, a dequeued string, ...)"
         )
     dtype = as_dtype(out_type)
     graph = bytes.graph
     shape = bytes.shape.concatenate([None]) if bytes.shape.dims is not None else TensorShape(None)
+    if bytes.op.type not in ("ReaderReadV2", "QueueDequeueString"):  # a string on the host: Dataset.map
+        attrs = {"dtype": dtype, "little_endian": bool(little_endian)}
+        return graph.create_op("DecodeRawValue", [bytes], attrs, name=name or "DecodeRaw").outputs[0]
     node = graph.create_op(
         "DecodeRaw", [bytes], {"dtypes": [dtype], "shapes": [shape]}, name=name or "DecodeRaw"
     )
-    np_type = np.dtype(dtype.np).newbyteorder("<" if little_endian else ">")
 
     def fn(value: Any) -> np.ndarray:
-        arr = np.asarray(value, dtype=object)
-        rows = [np.frombuffer(b, dtype=np_type).astype(dtype.np) for b in arr.ravel()]
-        if len({r.shape for r in rows}) > 1:
-            from graphdl.errors import InvalidArgumentError
-
-            raise InvalidArgumentError("DecodeRaw: input to DecodeRaw has length mismatched strings")
-        width = rows[0].shape[0] if rows else 0
-        return np.stack(rows).reshape(*arr.shape, width) if rows else np.zeros((*arr.shape, 0), dtype.np)
+        return _decode_raw_rows(value, dtype, little_endian)
 
     _queue_ops(graph).entries[node.name] = HostMap(fn, bytes, node.outputs[0])
     return node.outputs[0]

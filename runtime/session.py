@@ -38,8 +38,10 @@ def make_backend(name: str, device: str | None = None) -> Any:
 
 def convert_feed(tensor: Tensor, value: Any) -> np.ndarray:
     """Check a fed value against the tensor's dtype and static shape and convert it (FeedError if not)."""
-    arr = value if isinstance(value, np.ndarray) else np.asarray(value)
     dt = tensor.dtype
+    if dt.name == "string":
+        value = _strings(value)
+    arr = value if isinstance(value, np.ndarray) else np.asarray(value)
     if arr.dtype != dt.np:
         if not can_cast_safely(arr.dtype, dt) and not converts_exactly(arr, dt):
             raise FeedError(
@@ -57,6 +59,14 @@ def convert_feed(tensor: Tensor, value: Any) -> np.ndarray:
                 f"its shape must fit {tensor.shape}"
             )
     return arr
+
+
+def _strings(value: Any) -> np.ndarray:
+    """A fed string value (bytes, str, or arrays of them) as the object array of bytes graphdl holds."""
+    arr = np.asarray(value, dtype=object)
+    if arr.dtype == object and (arr.size == 0 or all(isinstance(v, bytes) for v in arr.flat)):
+        return arr
+    return np.vectorize(lambda v: v.encode() if isinstance(v, str) else bytes(v), otypes=[object])(arr)
 
 
 def _flat_feeds(feed_dict: Mapping[Any, Any] | None) -> Mapping[Any, Any] | None:

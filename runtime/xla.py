@@ -419,6 +419,12 @@ class XlaBackend:
 
     def prepare(self, plan: Plan) -> XlaExecutable:
         """Lower the plan and wrap it in `jax.jit` (compiled at its first call)."""
+        strings = sorted(n for n, sp in plan.feed_specs.items() if sp.dtype.name == "string")
+        if strings:
+            raise BackendError(
+                f"cannot feed the string tensor '{strings[0]}' to a compiled run: strings are held on the host "
+                "only; parse or decode them inside Dataset.map, or use Session(backend='interpreter')"
+            )
         return XlaExecutable(self, plan)
 
     # A NumPy copy of a device array (never a view of a buffer that could be donated later);

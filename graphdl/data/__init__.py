@@ -12,12 +12,13 @@ from graphdl.data.experimental import (
     unbatch,
 )
 from graphdl.data.iterator import Iterator
-from graphdl.data.sources import FixedLengthRecordDataset, TextLineDataset
+from graphdl.data.sources import FixedLengthRecordDataset, TextLineDataset, TFRecordDataset
 
 __all__ = [
     "Dataset",
     "FixedLengthRecordDataset",
     "Iterator",
+    "TFRecordDataset",
     "TextLineDataset",
     "batch_and_drop_remainder",
     "experimental",
@@ -50,11 +51,3 @@ def get_output_types(dataset_or_iterator: Any) -> Any:
 def get_output_shapes(dataset_or_iterator: Any) -> Any:
     """TF1 (1.13+): the element shapes of a dataset or iterator."""
     return dataset_or_iterator.output_shapes
-
-
-def __getattr__(name: str) -> Any:
-    if name == "TFRecordDataset":
-        from graphdl import TFRECORD_HINT
-
-        raise AttributeError(f"module 'graphdl.data' has no attribute 'TFRecordDataset': {TFRECORD_HINT}")
-    raise AttributeError(f"module 'graphdl.data' has no attribute {name!r}")

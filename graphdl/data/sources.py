@@ -150,3 +150,17 @@ def FixedLengthRecordDataset(
         return [body[i : i + size] for i in range(0, len(body), size)]
 
     return _file_dataset(filenames, "FixedLengthRecordDataset", records, compression_type)
+
+
+def TFRecordDataset(
+    filenames: Any,
+    compression_type: str | None = None,
+    buffer_size: Any = None,
+    num_parallel_reads: Any = None,
+) -> Dataset:
+    """TF1: the records of TFRecord files (checksums verified), as string scalars, file after file."""
+    from graphdl.tfrecord import read_records
+
+    return _file_dataset(
+        filenames, "TFRecordDataset", lambda data: read_records(data, "TFRecordDataset"), compression_type
+    )

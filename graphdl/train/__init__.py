@@ -1,5 +1,6 @@
 """graphdl.train: TF1's `tf.train` optimizers and global step."""
 
+from graphdl.example_proto import BytesList, Example, Feature, Features, FloatList, Int64List
 from graphdl.train.batching import *  # noqa: F403
 from graphdl.train.batching import __all__ as _batching_names
 from graphdl.train.coordinator import *  # noqa: F403
@@ -45,6 +46,12 @@ from graphdl.train.supervisor import *  # noqa: F403
 from graphdl.train.supervisor import __all__ as _supervisor_names
 
 __all__ = [
+    "BytesList",
+    "Example",
+    "Feature",
+    "Features",
+    "FloatList",
+    "Int64List",
     "AdagradOptimizer",
     "AdamOptimizer",
     "GradientDescentOptimizer",
