@@ -9,6 +9,9 @@ from graphdl.registry import all_op_defs
 from tests.oracle.harness import check_gradient, check_infer_evaluate_lower
 
 NO_SAMPLES_KINDS = {"placeholder", "variable", "constant", "update", "control", "summary"}
+# ops on host strings: XLA never runs them, so the both-backends harness cannot; their values are
+# checked against TF in tests/graphdl/test_tfrecord.py
+HOST_STRING_OPS = {"DecodeRawValue", "ParseExample"}
 
 OPS = all_op_defs()
 CASES = [
@@ -20,7 +23,11 @@ CASES = [
 
 
 def test_every_computing_op_has_samples() -> None:
-    missing = [op.name for op in OPS if op.samples is None and op.kind not in NO_SAMPLES_KINDS]
+    missing = [
+        op.name
+        for op in OPS
+        if op.samples is None and op.kind not in NO_SAMPLES_KINDS and op.name not in HOST_STRING_OPS
+    ]
     assert not missing, f"ops without samples (add them in the op's entry): {missing}"
 
 
