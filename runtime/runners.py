@@ -12,6 +12,7 @@ two. The compiled runner therefore leaves everything it can to the window while 
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -50,16 +51,21 @@ def _closed() -> GraphError:
     return GraphError("attempted to use a closed Session")
 
 
+def tuple_getter(keys: Sequence[Any]) -> Any:
+    """A C-level callable: container -> the tuple of its items at `keys` (a tuple even for one or none)."""
+    if len(keys) > 1:
+        return operator.itemgetter(*keys)
+    if keys:
+        key = keys[0]
+        return lambda container: (container[key],)
+    return lambda container: ()
+
+
 def _feed_picker(names: list[str], feed_names: tuple[str, ...]) -> Any:
     """None when the executable takes the feeds in feed_dict order, else a C callable reordering them."""
     index = {n: i for i, n in enumerate(names)}
     perm = [index[n] for n in feed_names]
-    if perm == list(range(len(names))):
-        return None
-    if len(perm) == 1:
-        i = perm[0]
-        return lambda arrays: (arrays[i],)
-    return operator.itemgetter(*perm)
+    return None if perm == list(range(len(names))) else tuple_getter(perm)
 
 
 def pure_runner(session: Any, execute: Any) -> Any:

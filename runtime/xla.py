@@ -8,7 +8,6 @@ Session before the next run can donate anything.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +18,7 @@ from compiler.lower import check_flags, lower
 from graphdl._jax import jax
 from graphdl.errors import BackendError, ExecutionError, UninitializedVariableError
 from graphdl.registry import TensorSpec
+from runtime.runners import tuple_getter
 
 _ALIASES = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "rocm": "gpu", "tpu": "tpu"}
 
@@ -63,16 +63,6 @@ def resolve_device(device: str | None) -> Any:
             f"device {device!r} is not available: there are {len(devices)} {platform} device(s)"
         )
     return devices[i]
-
-
-def _values_getter(names: Sequence[str]) -> Any:
-    """A C-level callable: variables -> the tuple of their values for `names` (KeyError if one is missing)."""
-    if len(names) > 1:
-        return operator.itemgetter(*names)
-    if names:
-        name = names[0]
-        return lambda variables: (variables[name],)
-    return lambda variables: ()
 
 
 class XlaExecutable:
@@ -220,7 +210,7 @@ class XlaExecutable:
         donated, kept = self.donated, self.kept
         count = len(donated) + len(kept)
         uninitialized = self._uninitialized
-        get_donated, get_kept = _values_getter(donated), _values_getter(kept)
+        get_donated, get_kept = tuple_getter(donated), tuple_getter(kept)
 
         def call_plain(variables: Mapping[str, Any], feed_values: Sequence[Any], step: int) -> Any:
             try:
@@ -263,7 +253,7 @@ class XlaExecutable:
         aliasable = bool(donated) and len(donated) + len(kept) > 1
         count = len(donated) + len(kept)
         uninitialized = self._uninitialized
-        get_donated, get_kept = _values_getter(donated), _values_getter(kept)
+        get_donated, get_kept = tuple_getter(donated), tuple_getter(kept)
 
         def hot_call(variables: dict[str, Any], feed_values: Sequence[Any], step: int) -> Any:
             try:
